@@ -1,0 +1,111 @@
+import { Duration, Size } from 'cdk8s';
+import { Cpu, EnvValue, GpuRequest, HealthCheck, MlApp, MlAppProps, MlService, Service } from '../lib';
+
+/**
+ * This repository's own stack (ADR-007): the base services backend, minio, postgres and tiling, and the ML service
+ * sk-regression in the cpu, gpu and dev profiles.
+ */
+export function buildStack(props: MlAppProps = {}): MlApp {
+  const app = new MlApp({ name: 'geo', registry: 'ghcr.io/acme-geo', ...props });
+
+  const postgres = new Service(app, 'postgres', {
+    image: 'postgres:16.4-bookworm',
+    component: 'database',
+    user: 999, // the postgres user of the official image, which owns its data directory
+    ports: [{ port: 5432, name: 'postgres' }],
+    env: {
+      POSTGRES_USER: 'geo',
+      POSTGRES_DB: 'geo',
+      POSTGRES_PASSWORD_FILE: EnvValue.secretFile('postgres-credentials', 'password'),
+      // a subfolder, since a fresh volume's root may hold lost+found
+      PGDATA: '/var/lib/postgresql/data/pgdata',
+    },
+    volumes: [{ name: 'data', path: '/var/lib/postgresql/data', size: Size.gibibytes(20) }],
+    writablePaths: ['/var/run/postgresql'],
+    cpuRequest: Cpu.millis(250),
+    cpuLimit: Cpu.units(2),
+    memoryRequest: Size.mebibytes(512),
+    memoryLimit: Size.gibibytes(2),
+    shmSize: Size.mebibytes(256),
+    healthCheck: HealthCheck.command(['pg_isready', '-h', '127.0.0.1', '-U', 'geo', '-d', 'geo'], { startupTimeout: Duration.minutes(2) }),
+  });
+
+  const minio = new Service(app, 'minio', {
+    image: 'minio/minio:RELEASE.2024-10-13T13-34-11Z',
+    component: 'object-store',
+    user: 1000,
+    command: ['server', '/data', '--console-address', ':9001'],
+    ports: [{ port: 9000, hostPort: 9000, name: 'api' }, { port: 9001, hostPort: 9001, name: 'console' }],
+    env: {
+      MINIO_ROOT_USER_FILE: EnvValue.secretFile('minio-credentials', 'root-user'),
+      MINIO_ROOT_PASSWORD_FILE: EnvValue.secretFile('minio-credentials', 'root-password'),
+    },
+    volumes: [{ name: 'data', path: '/data', size: Size.gibibytes(50) }],
+    cpuRequest: Cpu.millis(250),
+    cpuLimit: Cpu.units(1),
+    memoryRequest: Size.mebibytes(512),
+    memoryLimit: Size.gibibytes(1),
+    healthCheck: HealthCheck.http('/minio/health/live', { port: 9000, startupTimeout: Duration.minutes(2) }),
+  });
+
+  const tiling = new Service(app, 'tiling', {
+    image: 'ghcr.io/acme-geo/tiling:1.4.0',
+    component: 'tiling',
+    ports: [{ port: 8090, hostPort: 8090 }],
+    env: {
+      MINIO_ENDPOINT: 'minio:9000',
+      MINIO_ACCESS_KEY_FILE: EnvValue.secretFile('minio-credentials', 'root-user'),
+      MINIO_SECRET_KEY_FILE: EnvValue.secretFile('minio-credentials', 'root-password'),
+    },
+    healthCheck: HealthCheck.http('/health'),
+    dependsOn: [minio],
+  });
+
+  new MlService(app, 'sk-regression', {
+    build: 'services/sk-regression',
+    command: ['uvicorn', 'app.main:app', '--host', '0.0.0.0', '--port', '8000'],
+    port: 8000,
+    healthPath: '/health',
+    pipPackages: { 'scikit-learn': '1.5.2' },
+    env: {
+      MODEL_DIR: '/app/models',
+      MINIO_ENDPOINT: 'minio:9000',
+      MINIO_ACCESS_KEY_FILE: EnvValue.secretFile('minio-credentials', 'root-user'),
+      MINIO_SECRET_KEY_FILE: EnvValue.secretFile('minio-credentials', 'root-password'),
+      DATABASE_URL: 'postgresql://geo@postgres:5432/geo',
+      DATABASE_PASSWORD_FILE: EnvValue.secretFile('postgres-credentials', 'password'),
+    },
+    cpuRequest: Cpu.millis(500),
+    cpuLimit: Cpu.units(2),
+    memoryRequest: Size.gibibytes(2),
+    memoryLimit: Size.gibibytes(4),
+    shmSize: Size.gibibytes(1),
+    modelVolumeSize: Size.gibibytes(10),
+    gpu: GpuRequest.whole(1),
+    dependsOn: [minio, postgres],
+  });
+
+  new Service(app, 'backend', {
+    image: 'ghcr.io/acme-geo/backend:2.3.1',
+    component: 'api',
+    ports: [{ port: 8080, hostPort: 8080 }],
+    env: {
+      DATABASE_URL: 'postgresql://geo@postgres:5432/geo',
+      DATABASE_PASSWORD_FILE: EnvValue.secretFile('postgres-credentials', 'password'),
+      MINIO_ENDPOINT: 'minio:9000',
+      MINIO_ACCESS_KEY_FILE: EnvValue.secretFile('minio-credentials', 'root-user'),
+      MINIO_SECRET_KEY_FILE: EnvValue.secretFile('minio-credentials', 'root-password'),
+      TILING_URL: 'http://tiling:8090',
+      SK_REGRESSION_URL: 'http://sk-regression:8000',
+    },
+    cpuRequest: Cpu.millis(250),
+    cpuLimit: Cpu.units(1),
+    memoryRequest: Size.mebibytes(256),
+    memoryLimit: Size.mebibytes(1024),
+    healthCheck: HealthCheck.http('/health'),
+    // sk-regression is reached at its alias; Compose cannot order a base service after a profile variant
+    dependsOn: [postgres, minio, tiling],
+  });
+
+  return app;
+}

@@ -1,0 +1,56 @@
+import * as path from 'path';
+import { ImageFlavor } from '../image-flavor';
+import { ResolvedStack } from '../resolve/model';
+
+/** Where the bake file lives inside the output folder. */
+export const BAKE_FILE = 'docker/docker-bake.json';
+
+/** The bake group of each flavor. */
+const GROUP: Record<ImageFlavor, string> = { [ImageFlavor.CPU]: 'cpu', [ImageFlavor.CUDA]: 'gpu' };
+
+/** A bake target (docs.docker.com/build/bake/reference). */
+export interface BakeTarget {
+  context: string;
+  dockerfile: string;
+  target?: string;
+  args?: Record<string, string>;
+  contexts?: Record<string, string>;
+  tags: string[];
+}
+
+/** A bake file in its JSON form. */
+export interface BakeFile {
+  group: Record<string, { targets: string[] }>;
+  target: Record<string, BakeTarget>;
+}
+
+/**
+ * One build graph: a target per base image and per service x flavor. Service targets take their base through
+ * `contexts`, keyed by the exact BASE_IMAGE value, so bake builds the base first and never pulls or pushes it.
+ * Paths are relative to the app's root directory: run `docker buildx bake -f <outdir>/docker/docker-bake.json` there.
+ */
+export function renderBake(stack: ResolvedStack): BakeFile {
+  const target: Record<string, BakeTarget> = {};
+  const groups: Record<string, string[]> = { default: [], cpu: [], gpu: [] };
+  const add = (name: string, flavor: ImageFlavor, t: BakeTarget) => {
+    target[name] = t;
+    groups.default.push(name);
+    groups[GROUP[flavor]].push(name);
+  };
+  for (const b of stack.baseImages) {
+    add(b.name, b.flavor, { context: b.dir, dockerfile: 'Dockerfile', tags: [b.ref] });
+  }
+  for (const s of stack.serviceImages) {
+    for (const v of s.variants) {
+      add(`${s.name}-${v.flavor}`, v.flavor, {
+        context: s.context,
+        dockerfile: path.posix.relative(s.context, s.dockerfile),
+        target: 'runtime',
+        args: { BASE_IMAGE: v.base.ref },
+        contexts: { [v.base.ref]: `target:${v.base.name}` },
+        tags: [v.ref],
+      });
+    }
+  }
+  return { group: Object.fromEntries(Object.entries(groups).map(([g, targets]) => [g, { targets }])), target };
+}

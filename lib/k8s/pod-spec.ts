@@ -1,0 +1,134 @@
+import { k8s } from 'cdk8s-plus-28';
+import { DRIVER_MAJOR_LABEL } from '../cuda-driver';
+import { SECRETS_DIR } from '../env';
+import { ResolvedHealth, ResolvedWorkload } from '../resolve/model';
+import { SHM_DIR } from '../service';
+
+/** The taint GPU node pools carry (GPU Operator and managed clouds). */
+export const GPU_TAINT_KEY = 'nvidia.com/gpu';
+
+/**
+ * The pod spec of one workload, built with the Kubernetes 1.28 L1 types: cdk8s-plus-28's ContainerResources has no
+ * extended resources, and a patched `nvidia.com/gpu` synthesizes null.
+ *
+ * It meets the Pod Security Standards 'restricted' profile: non-root with a fixed UID, no privilege escalation, all
+ * capabilities dropped, RuntimeDefault seccomp, read-only root filesystem and only PVC, emptyDir and projected volumes.
+ */
+export function podSpec(w: ResolvedWorkload): k8s.PodSpec {
+  const volumes: k8s.Volume[] = [];
+  const mounts: k8s.VolumeMount[] = [];
+  w.volumes.forEach((v, i) => {
+    const name = `data-${i}`;
+    volumes.push({ name, persistentVolumeClaim: { claimName: v.claim, readOnly: v.readOnly } });
+    mounts.push({ name, mountPath: v.path, readOnly: v.readOnly });
+  });
+  w.scratch.forEach((p, i) => {
+    const name = `scratch-${i}`;
+    volumes.push({ name, emptyDir: {} });
+    mounts.push({ name, mountPath: p });
+  });
+  if (w.shmMiB !== undefined) {
+    // Docker gives /dev/shm 64 MiB and Kubernetes a bare container the same; PyTorch data loaders need more.
+    volumes.push({ name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(mebibytes(w.shmMiB)) } });
+    mounts.push({ name: 'shm', mountPath: SHM_DIR });
+  }
+  if (w.secrets.length) {
+    // One projected volume puts every secret file where Compose puts its `secrets:`, /run/secrets/<file>.
+    volumes.push({
+      name: 'secrets',
+      projected: {
+        defaultMode: 0o440,
+        sources: w.secrets.map((s) => ({ secret: { name: s.secret, items: [{ key: s.key, path: s.file }] } })),
+      },
+    });
+    mounts.push({ name: 'secrets', mountPath: SECRETS_DIR, readOnly: true });
+  }
+  // Profile validation keeps dev (bind-mounting) profiles out of Kubernetes; this guards that invariant.
+  if (w.binds.length) throw new Error(`${w.path}: bind mounts cannot render for Kubernetes`);
+
+  const limits: Record<string, k8s.Quantity> = {
+    cpu: k8s.Quantity.fromString(cpu(w.cpuLimitMillis)),
+    memory: k8s.Quantity.fromString(mebibytes(w.memoryLimitMiB)),
+  };
+  if (w.gpu) limits[w.gpu.resourceName] = k8s.Quantity.fromNumber(w.gpu.count);
+
+  const container: k8s.Container = {
+    name: w.service,
+    image: w.image,
+    imagePullPolicy: 'IfNotPresent',
+    // Compose `command` replaces CMD and keeps ENTRYPOINT; Kubernetes `args` does the same.
+    args: w.command,
+    env: w.env.map((e) => ({ name: e.name, value: e.value })),
+    ports: w.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+    resources: {
+      requests: { cpu: k8s.Quantity.fromString(cpu(w.cpuRequestMillis)), memory: k8s.Quantity.fromString(mebibytes(w.memoryRequestMiB)) },
+      limits,
+    },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      runAsUser: w.user,
+      runAsGroup: w.user,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    volumeMounts: mounts,
+    ...(w.health ? probes(w.health) : {}),
+  };
+
+  return {
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: w.user,
+      runAsGroup: w.user,
+      fsGroup: w.user,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    ...gpuScheduling(w),
+    containers: [container],
+    volumes,
+  };
+}
+
+/** Runtime class, the GPU taint toleration, and node affinity on GPU Feature Discovery labels. */
+function gpuScheduling(w: ResolvedWorkload): Pick<k8s.PodSpec, 'runtimeClassName' | 'tolerations' | 'affinity'> {
+  const s = w.scheduling;
+  if (!w.gpu || !s) return {};
+  const match: k8s.NodeSelectorRequirement[] = [];
+  // Gt is strict, so "at least N" is "greater than N - 1".
+  if (s.minDriverMajor !== undefined) match.push({ key: DRIVER_MAJOR_LABEL, operator: 'Gt', values: [String(s.minDriverMajor - 1)] });
+  if (s.gpuProducts.length) match.push({ key: 'nvidia.com/gpu.product', operator: 'In', values: [...s.gpuProducts] });
+  if (s.minGpuMemoryMiB !== undefined) match.push({ key: 'nvidia.com/gpu.memory', operator: 'Gt', values: [String(s.minGpuMemoryMiB - 1)] });
+  return {
+    ...(s.runtimeClassName ? { runtimeClassName: s.runtimeClassName } : {}),
+    tolerations: [{ key: GPU_TAINT_KEY, operator: 'Exists', effect: 'NoSchedule' }],
+    ...(match.length
+      ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: match }] } } } }
+      : {}),
+  };
+}
+
+function probes(h: ResolvedHealth): Pick<k8s.Container, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
+  const action: k8s.Probe = h.kind === 'http'
+    ? { httpGet: { path: h.path, port: k8s.IntOrString.fromNumber(h.port!) } }
+    : { exec: { command: [...h.command] } };
+  const base = { ...action, periodSeconds: h.intervalSeconds, timeoutSeconds: 5 };
+  return {
+    // Liveness and readiness start only once this succeeds, so slow model loading is not mistaken for a hang.
+    startupProbe: { ...base, failureThreshold: Math.ceil(h.startupSeconds / h.intervalSeconds) },
+    readinessProbe: { ...base, failureThreshold: 3 },
+    livenessProbe: { ...base, failureThreshold: 3 },
+  };
+}
+
+function cpu(millis: number): string {
+  return millis % 1000 === 0 ? String(millis / 1000) : `${millis}m`;
+}
+
+/** A binary quantity in the largest whole unit, e.g. `4Gi` or `512Mi`. */
+export function mebibytes(mib: number): string {
+  return mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`;
+}

@@ -1,0 +1,160 @@
+import { Construct, IConstruct } from 'constructs';
+import { fail, show } from './errors';
+import { GpuRequest } from './gpu';
+import { ImageFlavor } from './image-flavor';
+import { assertDnsLabel } from './names';
+
+/** Properties of a {@link Profile}. */
+export interface ProfileProps {
+  /**
+   * The profile's name: the Compose profile, the suffix of each ML variant and the folder under `dist/k8s/`.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * Which base image the ML variants of this profile build on.
+   * @default ImageFlavor.CPU
+   */
+  readonly flavor?: ImageFlavor;
+  /**
+   * Whether ML services take GPUs in this profile. Only a CUDA profile may take GPUs.
+   * @default - true for ImageFlavor.CUDA, false for ImageFlavor.CPU
+   */
+  readonly gpus?: boolean;
+  /**
+   * The GPU request every ML service takes in this profile, overriding the service's own `gpu`.
+   * Implies `gpus: true`.
+   * @default - each service's own `gpu`
+   */
+  readonly gpu?: GpuRequest;
+  /**
+   * Whether the profile is rendered into `dist/docker/docker-compose.ml.yml`.
+   * @default true
+   */
+  readonly compose?: boolean;
+  /**
+   * Whether the profile is rendered into `dist/k8s/<name>/`.
+   * @default - true, unless `dev` is set
+   */
+  readonly kubernetes?: boolean;
+  /**
+   * The profile Compose runs when no `--profile` is given (written to `dist/docker/.env` as COMPOSE_PROFILES).
+   * At most one profile is the default.
+   * @default false
+   */
+  readonly default?: boolean;
+  /**
+   * Developer conveniences: sources bind-mounted, a reload-on-change command and a debug port.
+   * @default false
+   */
+  readonly dev?: boolean;
+  /**
+   * RuntimeClass of GPU pods, e.g. `nvidia` where the NVIDIA runtime is not the node default.
+   * @default - none: the node's default runtime
+   */
+  readonly runtimeClassName?: string;
+  /**
+   * GPU models the pods may land on, matched against GPU Feature Discovery's `nvidia.com/gpu.product` label.
+   * @default - any GPU model
+   */
+  readonly gpuProducts?: string[];
+  /**
+   * Least GPU memory in MiB a node's GPUs must have, matched against GFD's `nvidia.com/gpu.memory` label.
+   * @default - no minimum
+   */
+  readonly minGpuMemoryMiB?: number;
+}
+
+const PRODUCT = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/**
+ * A runtime variant of the ML services: which base image they run on, whether they take GPUs, which targets render
+ * it. `cpu`, `gpu` and `dev` are built in; a user adds another as `new Profile(app, 'gpu-large', {...})`.
+ */
+export class Profile extends Construct {
+  /** Whether `x` is a Profile. */
+  public static isProfile(x: unknown): x is Profile {
+    return x instanceof Profile;
+  }
+
+  /** The built-in `cpu` profile: the Compose default, ML services on the CPU base image. */
+  public static cpu(scope: Construct): Profile {
+    return new Profile(scope, 'cpu', { flavor: ImageFlavor.CPU, default: true });
+  }
+
+  /** The built-in `gpu` profile: ML services on the CUDA base image with their GPU request. */
+  public static gpu(scope: Construct): Profile {
+    return new Profile(scope, 'gpu', { flavor: ImageFlavor.CUDA });
+  }
+
+  /** The built-in `dev` profile: the CPU variant with sources mounted, reload and a debug port; Compose only. */
+  public static dev(scope: Construct): Profile {
+    return new Profile(scope, 'dev', { flavor: ImageFlavor.CPU, dev: true });
+  }
+
+  public readonly name: string;
+  public readonly flavor: ImageFlavor;
+  public readonly takesGpus: boolean;
+  public readonly gpuOverride?: GpuRequest;
+  public readonly compose: boolean;
+  public readonly kubernetes: boolean;
+  public readonly isDefault: boolean;
+  public readonly dev: boolean;
+  public readonly runtimeClassName?: string;
+  public readonly gpuProducts: string[];
+  public readonly minGpuMemoryMiB?: number;
+
+  constructor(scope: Construct, id: string, props: ProfileProps = {}) {
+    super(scope, id);
+    this.name = props.name ?? id;
+    this.flavor = props.flavor ?? ImageFlavor.CPU;
+    this.takesGpus = props.gpus ?? (props.gpu !== undefined || this.flavor === ImageFlavor.CUDA);
+    this.gpuOverride = props.gpu;
+    this.dev = props.dev ?? false;
+    this.compose = props.compose ?? true;
+    this.kubernetes = props.kubernetes ?? !this.dev;
+    this.isDefault = props.default ?? false;
+    this.runtimeClassName = props.runtimeClassName;
+    this.gpuProducts = [...(props.gpuProducts ?? [])];
+    this.minGpuMemoryMiB = props.minGpuMemoryMiB;
+    this.validate(props);
+  }
+
+  private validate(props: ProfileProps): void {
+    assertDnsLabel(this, 'profile name', this.name, 40);
+    if (!Object.values(ImageFlavor).includes(this.flavor)) {
+      fail(this, `image flavor ${show(this.flavor)} is unknown: use ${Object.values(ImageFlavor).map((f) => `'${f}'`).join(' or ')}`);
+    }
+    if (this.takesGpus && this.flavor !== ImageFlavor.CUDA) {
+      fail(this, `profile '${this.name}' requests GPUs but its image flavor is ${show(this.flavor)}, which has no CUDA runtime: use flavor ImageFlavor.CUDA or drop the GPU request`);
+    }
+    if (props.gpus === false && props.gpu) {
+      fail(this, `profile '${this.name}' sets gpus: false and a gpu request ${show(props.gpu.resourceName)}: drop one of them`);
+    }
+    props.gpu?.validate(this);
+    if (!this.compose && !this.kubernetes) {
+      fail(this, `profile '${this.name}' renders to no target (compose: false, kubernetes: false): enable at least one`);
+    }
+    if (this.dev && this.kubernetes) {
+      fail(this, `profile '${this.name}' is a dev profile with kubernetes: true, but its source bind mounts have no Kubernetes equivalent: set kubernetes: false`);
+    }
+    if (this.isDefault && !this.compose) {
+      fail(this, `profile '${this.name}' is the default but is not rendered for Compose: the default applies to Compose only, so set compose: true or default: false`);
+    }
+    if (this.runtimeClassName !== undefined) assertDnsLabel(this, 'runtimeClassName', this.runtimeClassName, 253);
+    for (const p of this.gpuProducts) {
+      if (!PRODUCT.test(p) || p.length > 63) fail(this, `GPU product ${show(p)} is not a valid label value: use GFD's form, e.g. 'NVIDIA-A100-SXM4-80GB'`);
+    }
+    if (this.minGpuMemoryMiB !== undefined && (!Number.isInteger(this.minGpuMemoryMiB) || this.minGpuMemoryMiB < 1)) {
+      fail(this, `minGpuMemoryMiB ${show(this.minGpuMemoryMiB)} is invalid: use a whole number of MiB, e.g. 40960`);
+    }
+    if ((this.runtimeClassName || this.gpuProducts.length || this.minGpuMemoryMiB) && !this.takesGpus) {
+      fail(this, `profile '${this.name}' selects GPU nodes (runtimeClassName, gpuProducts or minGpuMemoryMiB) but takes no GPUs: drop the GPU node selection or use a CUDA profile`);
+    }
+  }
+}
+
+/** Finds every Profile under `scope`, in declaration order. */
+export function profilesOf(scope: IConstruct): Profile[] {
+  return scope.node.findAll().filter(Profile.isProfile);
+}
