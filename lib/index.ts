@@ -18,3 +18,4 @@ export * from './compose/compose-renderer';
 export * from './k8s/k8s-renderer';
 export * from './docker/bake-renderer';
 export * from './docker/dockerfile-renderer';
+export * from './parity';

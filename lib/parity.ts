@@ -1,0 +1,108 @@
+import { parse, parseAllDocuments } from 'yaml';
+import { COMPOSE_BASE_FILE, COMPOSE_ML_FILE } from './compose/compose-renderer';
+import { SECRETS_DIR } from './env';
+import { K8S_DIR } from './k8s/k8s-renderer';
+import { SHM_DIR } from './service';
+
+/** One way a service's Compose form and Kubernetes form disagree. */
+export interface ParityDifference {
+  readonly service: string;
+  readonly profile: string;
+  /** What differs: image, command, env, ports, mounts, shm, gpus. */
+  readonly field: string;
+  readonly compose: string;
+  readonly kubernetes: string;
+  /** Set when the difference is by design and documented; the reason. */
+  readonly expected?: string;
+}
+
+/**
+ * Compares, for every service and profile rendered in both runtimes, the Compose service with the Kubernetes
+ * workload: image, command, environment variable names, container ports, mounted paths, shared memory and GPU count.
+ * It reads the rendered files, not the declaration, so it checks what users actually run.
+ *
+ * @param files the output of `MlApp.synthFiles()` (or the files of dist/, relative to it)
+ * @returns every difference, by service, profile and field; empty when both runtimes agree
+ */
+export function checkParity(files: Map<string, string>): ParityDifference[] {
+  const base = parse(files.get(COMPOSE_BASE_FILE) ?? 'services: {}').services ?? {};
+  const ml = parse(files.get(COMPOSE_ML_FILE) ?? 'services: {}').services ?? {};
+  const diffs: ParityDifference[] = [];
+  for (const [file, text] of files) {
+    const m = new RegExp(`^${K8S_DIR}/([^/]+)/([^/]+)\\.yaml$`).exec(file);
+    if (!m) continue;
+    const [, profile, service] = m;
+    const docs = parseAllDocuments(text).map((d) => d.toJSON());
+    const deployment = docs.find((d) => d?.kind === 'Deployment' || d?.kind === 'StatefulSet');
+    if (!deployment) continue;
+    const composeService = ml[`${service}-${profile}`] ?? base[service];
+    if (!composeService) {
+      diffs.push({ service, profile, field: 'presence', compose: 'missing', kubernetes: deployment.kind });
+      continue;
+    }
+    diffs.push(...compare(service, profile, composeService, deployment.spec.template.spec));
+  }
+  return diffs;
+}
+
+function compare(service: string, profile: string, c: any, pod: any): ParityDifference[] {
+  const k = pod.containers[0];
+  const out: ParityDifference[] = [];
+  const check = (field: string, compose: unknown, kubernetes: unknown, expected?: string) => {
+    const a = JSON.stringify(compose ?? null);
+    const b = JSON.stringify(kubernetes ?? null);
+    if (a !== b) out.push({ service, profile, field, compose: a, kubernetes: b, ...(expected ? { expected } : {}) });
+  };
+  check('image', c.image, k.image);
+  check('command', c.command, k.args);
+  check('env', Object.keys(c.environment ?? {}).sort(), (k.env ?? []).map((e: any) => e.name).sort());
+  check('ports', [...new Set([...(c.expose ?? []).map(Number), ...(c.ports ?? []).map((p: any) => p.target)])].sort(numeric),
+    (k.ports ?? []).map((p: any) => p.containerPort).sort(numeric));
+  check('mounts', composeMounts(c).sort(), k8sMounts(pod, k).sort());
+  const shmVolume = (pod.volumes ?? []).find((v: any) => v.emptyDir?.medium === 'Memory'
+    && (k.volumeMounts ?? []).some((m: any) => m.name === v.name && m.mountPath === SHM_DIR));
+  check('shm', c.shm_size ? mebibytes(c.shm_size) : null, shmVolume?.emptyDir?.sizeLimit ? mebibytes(shmVolume.emptyDir.sizeLimit) : null);
+
+  const devices = c.deploy?.resources?.reservations?.devices ?? [];
+  const composeGpus = devices.reduce((n: number, d: any) => n + (d.device_ids?.length ?? d.count ?? 0), 0);
+  const gpuLimits = Object.entries<number>(k.resources?.limits ?? {}).filter(([name]) => name.startsWith('nvidia.com/'));
+  const k8sGpus = gpuLimits.reduce((n, [, v]) => n + Number(v), 0);
+  const timeSliced = gpuLimits.some(([name]) => name !== 'nvidia.com/gpu' && !name.startsWith('nvidia.com/mig-'));
+  check('gpus', composeGpus, k8sGpus, timeSliced && composeGpus === 1
+    ? 'time-sliced GPU: Docker does not time-slice, so Compose reserves one shared device for any number of replicas'
+    : undefined);
+  return out;
+}
+
+function composeMounts(c: any): string[] {
+  return [
+    ...(c.volumes ?? []).map((v: any) => (typeof v === 'string' ? v.split(':')[1] : v.target)),
+    ...(c.tmpfs ?? []).map((t: string) => t.split(':')[0]),
+    ...(c.secrets ?? []).map((s: any) => `${SECRETS_DIR}/${typeof s === 'string' ? s : s.target ?? s.source}`),
+    ...(c.shm_size ? [SHM_DIR] : []),
+  ];
+}
+
+function k8sMounts(pod: any, k: any): string[] {
+  const volumes = new Map((pod.volumes ?? []).map((v: any) => [v.name, v]));
+  return (k.volumeMounts ?? []).flatMap((m: any) => {
+    const v: any = volumes.get(m.name);
+    // A projected Secret volume stands for its files, which is what Compose's `secrets:` mounts one by one.
+    if (v?.projected) return v.projected.sources.flatMap((s: any) => (s.secret?.items ?? []).map((i: any) => `${m.mountPath}/${i.path}`));
+    return [m.mountPath];
+  });
+}
+
+const UNITS: Record<string, number> = { k: 1 / 1024, m: 1, g: 1024, ki: 1 / 1024, mi: 1, gi: 1024, t: 1024 * 1024, ti: 1024 * 1024 };
+
+function mebibytes(size: string | number): number {
+  if (typeof size === 'number') return size / (1024 * 1024);
+  const m = /^([0-9.]+)\s*([a-zA-Z]*)$/.exec(size);
+  if (!m) return NaN;
+  const unit = m[2].toLowerCase().replace(/b$/, '');
+  return unit === '' ? Number(m[1]) / (1024 * 1024) : Number(m[1]) * (UNITS[unit] ?? NaN);
+}
+
+function numeric(a: number, b: number): number {
+  return a - b;
+}

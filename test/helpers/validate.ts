@@ -1,0 +1,96 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { Service } from 'kubernetes-models/v1/Service';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { parse, parseAllDocuments } from 'yaml';
+
+// The official Compose Specification schema, copied into schemas/ (see schemas/README.md). Its $schema URL is not one
+// ajv knows, hence validateSchema: false.
+const ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true });
+addFormats(ajv);
+const composeSchema = ajv.compile(JSON.parse(fs.readFileSync(path.join(__dirname, '../../schemas/compose-spec.json'), 'utf8')));
+
+/** Schema errors of a Compose file, as readable strings (empty when valid). */
+export function composeErrors(doc: unknown): string[] {
+  return composeSchema(doc) ? [] : (composeSchema.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+}
+
+// Kubernetes OpenAPI validation by kubernetes-models (JSON schemas generated from the Kubernetes OpenAPI spec).
+const K8S_MODELS: Record<string, { validate(o: unknown): void }> = {
+  'apps/v1/Deployment': { validate: (o) => new Deployment(o as any).validate() },
+  'v1/Service': { validate: (o) => new Service(o as any).validate() },
+  'v1/PersistentVolumeClaim': { validate: (o) => new PersistentVolumeClaim(o as any).validate() },
+};
+
+/** OpenAPI errors of one Kubernetes object (empty when valid); an unknown kind is an error. */
+export function k8sErrors(obj: any): string[] {
+  const model = K8S_MODELS[`${obj?.apiVersion}/${obj?.kind}`];
+  if (!model) return [`no schema for ${obj?.apiVersion}/${obj?.kind}`];
+  try {
+    model.validate(obj);
+    return [];
+  } catch (e) {
+    return [(e as Error).message];
+  }
+}
+
+/** Parses a YAML stream strictly: duplicate keys and syntax errors fail. */
+export function parseStream(text: string): any[] {
+  return parseAllDocuments(text, { uniqueKeys: true }).map((d) => {
+    if (d.errors.length) throw new Error(d.errors.map((e) => e.message).join('; '));
+    return d.toJSON();
+  });
+}
+
+export function parseYaml(text: string): any {
+  return parse(text, { uniqueKeys: true });
+}
+
+/** Every Kubernetes object of a synth result, with the file it came from. */
+export function k8sObjects(files: Map<string, string>): Array<{ file: string; obj: any }> {
+  const out: Array<{ file: string; obj: any }> = [];
+  for (const [f, text] of files) {
+    if (f.startsWith('k8s/')) for (const obj of parseStream(text)) out.push({ file: f, obj });
+  }
+  return out;
+}
+
+const ALLOWED_VOLUME_TYPES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
+
+/**
+ * Violations of the Pod Security Standards 'restricted' profile (kubernetes.io/docs/concepts/security/pod-security-standards,
+ * v1.28 policies), checked independently of the code that wrote the manifests.
+ */
+export function restrictedViolations(podSpec: any): string[] {
+  const v: string[] = [];
+  const podSc = podSpec.securityContext ?? {};
+  for (const vol of podSpec.volumes ?? []) {
+    const types = Object.keys(vol).filter((k) => k !== 'name');
+    if (!types.every((t) => ALLOWED_VOLUME_TYPES.includes(t))) v.push(`volume ${vol.name} uses ${types}`);
+  }
+  if (podSpec.hostNetwork || podSpec.hostPID || podSpec.hostIPC) v.push('host namespaces');
+  if (podSc.runAsUser === 0) v.push('pod runAsUser 0');
+  const containers = [...(podSpec.initContainers ?? []), ...podSpec.containers];
+  for (const c of containers) {
+    const sc = c.securityContext ?? {};
+    if (sc.privileged) v.push(`${c.name}: privileged`);
+    if (sc.allowPrivilegeEscalation !== false) v.push(`${c.name}: allowPrivilegeEscalation is not false`);
+    if ((sc.runAsNonRoot ?? podSc.runAsNonRoot) !== true) v.push(`${c.name}: runAsNonRoot is not true`);
+    if ((sc.runAsUser ?? podSc.runAsUser) === 0) v.push(`${c.name}: runAsUser 0`);
+    const seccomp = sc.seccompProfile?.type ?? podSc.seccompProfile?.type;
+    if (!['RuntimeDefault', 'Localhost'].includes(seccomp)) v.push(`${c.name}: seccompProfile ${seccomp}`);
+    if (!(sc.capabilities?.drop ?? []).includes('ALL')) v.push(`${c.name}: capabilities not dropping ALL`);
+    const added = sc.capabilities?.add ?? [];
+    if (added.some((a: string) => a !== 'NET_BIND_SERVICE')) v.push(`${c.name}: adds ${added}`);
+    for (const p of c.ports ?? []) if (p.hostPort) v.push(`${c.name}: hostPort ${p.hostPort}`);
+  }
+  return v;
+}
+
+/** The pod templates of a list of objects. */
+export function podTemplates(objects: Array<{ file: string; obj: any }>): Array<{ file: string; name: string; spec: any }> {
+  return objects.filter(({ obj }) => obj.spec?.template?.spec).map(({ file, obj }) => ({ file, name: obj.metadata.name, spec: obj.spec.template.spec }));
+}
