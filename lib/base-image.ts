@@ -44,7 +44,7 @@ export interface BaseImageProps {
   readonly python?: string;
   /**
    * The CUDA version of the CUDA flavor, e.g. `12.4`.
-   * @default '12.4'
+   * @default - the newest CUDA the torch release is published for (12.4 for torch 2.4)
    */
   readonly cuda?: string;
   /**
@@ -104,7 +104,7 @@ export class BaseImage extends Construct {
       }
       if (props.cuda !== undefined) fail(this, `cuda ${show(props.cuda)} is set on a CPU base image: drop it, or use ImageFlavor.CUDA`);
     } else if (this.flavor === ImageFlavor.CUDA) {
-      this.cuda = props.cuda ?? '12.4';
+      this.cuda = props.cuda ?? release?.cuda[release.cuda.length - 1] ?? '';
       if (!release || !release.cuda.includes(this.cuda)) {
         fail(this, `torch ${show(this.torchMinor)} with cuda ${show(this.cuda)} is not a published pytorch/pytorch runtime image: supported are ${supportedCudaPairs().join('; ')}`);
       }

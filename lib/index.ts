@@ -19,3 +19,4 @@ export * from './k8s/k8s-renderer';
 export * from './docker/bake-renderer';
 export * from './docker/dockerfile-renderer';
 export * from './parity';
+export * from './resolve/dockerfile-contract';

@@ -53,7 +53,7 @@ export interface MlAppProps {
   readonly python?: string;
   /**
    * The CUDA version of the built-in CUDA base image.
-   * @default '12.4'
+   * @default - the newest CUDA the torch release is published for (12.4 for torch 2.4)
    */
   readonly cuda?: string;
 }

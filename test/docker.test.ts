@@ -1,0 +1,153 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { DockerfileParser } from 'dockerfile-ast';
+import { validate } from 'dockerfile-utils';
+import { buildStack } from '../apps/stack';
+import {
+  BaseImage, ImageFlavor, TORCH_RELEASES, checkServiceDockerfile, DeclarationError, MlApp,
+} from '../lib';
+import { mlService, newApp, tempRoot } from './helpers/fixture';
+
+const ROOT = path.join(__dirname, '..');
+const files = buildStack({ rootDir: ROOT }).synthFiles();
+const dockerfiles = [...files.keys()].filter((f) => f.endsWith('/Dockerfile'));
+
+describe('Dockerfiles', () => {
+  test('both base images and the sk-regression image are written', () => {
+    expect(dockerfiles).toEqual(['docker/images/ml-base-cpu/Dockerfile', 'docker/images/ml-base-cuda/Dockerfile', 'docker/images/sk-regression/Dockerfile']);
+  });
+
+  test.each(dockerfiles)('%s parses and lints clean (dockerfile-utils)', (f) => {
+    expect(validate(files.get(f)!)).toEqual([]);
+    const instructions = DockerfileParser.parse(files.get(f)!).getInstructions().map((i) => i.getKeyword());
+    expect(instructions).toContain('FROM');
+    expect(instructions[instructions.length - 1] === 'USER' || instructions.includes('CMD')).toBe(true);
+  });
+
+  test('the CPU base starts from python-slim and installs torch from the CPU wheel index', () => {
+    const df = DockerfileParser.parse(files.get('docker/images/ml-base-cpu/Dockerfile')!);
+    expect(df.getFROMs().map((f) => f.getImage())).toEqual(['python:3.10-slim-bookworm']);
+    const runs = df.getInstructions().filter((i) => i.getKeyword() === 'RUN').map((i) => i.getRawArgumentsContent()!);
+    expect(runs).toContainEqual(expect.stringContaining('--index-url https://download.pytorch.org/whl/cpu torch==2.4.1 torchvision==0.19.1'));
+    for (const pkg of ['numpy==', 'pillow==', 'opencv-python-headless==', 'joblib==', 'minio==', 'fastapi==', 'uvicorn==']) {
+      expect(runs.some((r) => r.includes(pkg))).toBe(true);
+    }
+  });
+
+  test('the CUDA base starts from the pytorch/pytorch runtime tag with the right cuDNN', () => {
+    const df = DockerfileParser.parse(files.get('docker/images/ml-base-cuda/Dockerfile')!);
+    expect(df.getFROMs().map((f) => f.getImage())).toEqual(['pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime']);
+  });
+
+  test.each(['ml-base-cpu', 'ml-base-cuda'])('%s runs as a fixed non-root UID, keeps no pip cache and pins every package', (name) => {
+    const text = files.get(`docker/images/${name}/Dockerfile`)!;
+    const df = DockerfileParser.parse(text);
+    const users = df.getInstructions().filter((i) => i.getKeyword() === 'USER');
+    expect(users[users.length - 1].getRawArgumentsContent()).toBe('10001:10001');
+    expect(text).toContain('PIP_NO_CACHE_DIR=1');
+    for (const run of df.getInstructions().filter((i) => i.getKeyword() === 'RUN' && /pip install/.test(i.getRawArgumentsContent()!))) {
+      const args = run.getRawArgumentsContent()!.split(/\s+/);
+      expect(args).toContain('--no-cache-dir');
+      const pkgs = args.slice(args.indexOf('--no-cache-dir') + 1).filter((a) => !a.startsWith('-') && !a.startsWith('http'));
+      for (const p of pkgs) expect(p).toMatch(/^[A-Za-z0-9._-]+==[A-Za-z0-9._-]+$/);
+    }
+  });
+
+  test('the service Dockerfile keeps the BASE_IMAGE contract and adds only its own layer', () => {
+    const text = files.get('docker/images/sk-regression/Dockerfile')!;
+    expect(checkServiceDockerfile(text)).toBeUndefined();
+    const df = DockerfileParser.parse(text);
+    const [arg] = df.getInstructions();
+    expect(arg.getKeyword()).toBe('ARG');
+    expect(arg.getRawArgumentsContent()).toBe('BASE_IMAGE=ghcr.io/acme-geo/ml-base-cpu:2.4-py3.10');
+    expect(df.getFROMs().map((f) => f.getRawArgumentsContent())).toEqual(['${BASE_IMAGE} AS runtime', 'runtime AS dev']);
+    const runs = df.getInstructions().filter((i) => i.getKeyword() === 'RUN').map((i) => i.getRawArgumentsContent());
+    expect(runs[0]).toBe('pip install --no-cache-dir scikit-learn==1.5.2');
+    expect(runs.join(' ')).not.toMatch(/torch|numpy/);
+    expect(df.getInstructions().filter((i) => i.getKeyword() === 'COPY').map((i) => i.getRawArgumentsContent())).toEqual(['app /app/app']);
+  });
+
+  test('a service that brings a Dockerfile keeping the contract uses it, and none is synthesized for it', () => {
+    const app = newApp({}, 'own');
+    fs.writeFileSync(path.join(app.rootDir, 'services/own/Dockerfile'), '# syntax=docker/dockerfile:1\nARG BASE_IMAGE=ml-base-cpu:2.4-py3.10\nFROM ${BASE_IMAGE}\nCOPY app /app/app\n');
+    mlService(app, 'own', { dockerfile: 'Dockerfile' });
+    const out = app.synthFiles();
+    expect(out.has('docker/images/own/Dockerfile')).toBe(false);
+    const bake = JSON.parse(out.get('docker/docker-bake.json')!);
+    expect(bake.target['own-cpu']).toMatchObject({ context: 'services/own', dockerfile: 'Dockerfile' });
+  });
+
+  test.each([
+    ['FROM python:3.10\n', /must begin with 'ARG BASE_IMAGE/],
+    ['ARG BASE_IMAGE=x:1\nFROM python:3.10\n', /FROM \$\{BASE_IMAGE\}/],
+    ['# c\nARG BASE_IMAGE=x:1\nFROM \\\n  ${BASE_IMAGE} AS runtime\n', undefined],
+  ])('contract check of %j', (text, expected) => {
+    const result = checkServiceDockerfile(text);
+    if (expected) expect(result).toMatch(expected);
+    else expect(result).toBeUndefined();
+  });
+});
+
+describe('docker-bake.json', () => {
+  const bake = JSON.parse(files.get('docker/docker-bake.json')!);
+
+  test('has the shape buildx reads: groups of targets, targets with context, dockerfile and tags', () => {
+    expect(Object.keys(bake).sort()).toEqual(['group', 'target']);
+    expect(Object.keys(bake.group).sort()).toEqual(['cpu', 'default', 'gpu']);
+    for (const g of Object.values<any>(bake.group)) expect(Object.keys(g)).toEqual(['targets']);
+    for (const [name, t] of Object.entries<any>(bake.target)) {
+      expect(name).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect(Object.keys(t).every((k) => ['context', 'dockerfile', 'target', 'args', 'contexts', 'tags'].includes(k))).toBe(true);
+      expect(typeof t.context).toBe('string');
+      expect(t.tags.length).toBeGreaterThan(0);
+    }
+    expect(bake.group.default.targets.sort()).toEqual(Object.keys(bake.target).sort());
+    expect(bake.group.cpu.targets).toEqual(['ml-base-cpu', 'sk-regression-cpu']);
+    expect(bake.group.gpu.targets).toEqual(['ml-base-cuda', 'sk-regression-cuda']);
+  });
+
+  test('every context names an existing target or path, and service targets take the base by its exact BASE_IMAGE', () => {
+    for (const [name, t] of Object.entries<any>(bake.target)) {
+      const context = path.join(ROOT, t.context);
+      expect({ name, context: fs.existsSync(context) }).toEqual({ name, context: true });
+      const dockerfile = path.join(context, t.dockerfile);
+      expect({ name, dockerfile: files.has(path.relative(path.join(ROOT, 'dist'), dockerfile)) }).toEqual({ name, dockerfile: true });
+      for (const [key, value] of Object.entries<string>(t.contexts ?? {})) {
+        expect(key).toBe(t.args.BASE_IMAGE);
+        const m = /^target:(.+)$/.exec(value);
+        expect(m && bake.target[m[1]]).toBeTruthy();
+        expect(bake.target[m![1]].tags).toContain(key);
+      }
+    }
+    expect(bake.target['sk-regression-cuda'].args.BASE_IMAGE).toBe('ghcr.io/acme-geo/ml-base-cuda:2.4-cuda12.4');
+    expect(bake.target['sk-regression-cuda'].tags).toEqual(['ghcr.io/acme-geo/sk-regression:0.1.0-cuda']);
+  });
+});
+
+describe('version matrix', () => {
+  const supported = Object.entries(TORCH_RELEASES);
+
+  test.each(supported.flatMap(([torch, r]) => r.cuda.map((cuda) => [torch, cuda])))('torch %s with CUDA %s is accepted', (torch, cuda) => {
+    const app = new MlApp({ rootDir: tempRoot(), torch, cuda });
+    const base = app.node.findAll().filter(BaseImage.isBaseImage).find((b) => b.flavor === ImageFlavor.CUDA)!;
+    expect(base.tag).toBe(`${torch}-cuda${cuda}`);
+    expect(base.upstream).toBe(`pytorch/pytorch:${TORCH_RELEASES[torch].torch}-cuda${cuda}-cudnn${Number(torch.split('.')[1]) >= 4 ? 9 : 8}-runtime`);
+  });
+
+  test.each(supported.flatMap(([torch, r]) => r.python.map((py) => [torch, py])))('torch %s with python %s is accepted', (torch, python) => {
+    const app = new MlApp({ rootDir: tempRoot(), torch, python });
+    const base = app.node.findAll().filter(BaseImage.isBaseImage).find((b) => b.flavor === ImageFlavor.CPU)!;
+    expect(base.tag).toBe(`${torch}-py${python}`);
+    expect(app.synthFiles().get('docker/images/ml-base-cpu/Dockerfile')).toContain(`FROM python:${python}-slim-bookworm`);
+  });
+
+  test.each([
+    [{ torch: '2.3', cuda: '12.4' }, /torch '2.3' with cuda '12.4'.*supported are torch 2\.1 with cuda 11\.8\|12\.1;.*torch 2\.5 with cuda 11\.8\|12\.1\|12\.4/],
+    [{ torch: '2.4', cuda: '12.6' }, /cuda '12.6'/],
+    [{ torch: '1.13' }, /torch '1.13'/],
+    [{ torch: '2.5', python: '3.8' }, /python '3.8'.*torch 2\.5 with python 3\.9/],
+  ])('%j is rejected with the supported list', (props, message) => {
+    expect(() => new MlApp({ rootDir: tempRoot(), ...props })).toThrow(DeclarationError);
+    expect(() => new MlApp({ rootDir: tempRoot(), ...props })).toThrow(message);
+  });
+});
