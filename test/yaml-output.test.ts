@@ -1,0 +1,43 @@
+import { parse, parseAllDocuments } from 'yaml';
+import { toYaml, toYamlStream } from '../lib/yaml-output';
+
+const tricky = {
+  'plain': 'ghcr.io/acme/x:1.0',
+  'looks like numbers': ['8000', '0.5', '1e3', '0x1F', '0o17', '.inf', '-.5', '10001:10001', '1:20', '2024-10-13', '+1'],
+  'looks like booleans': ['true', 'False', 'yes', 'No', 'on', 'OFF', 'y', 'n', 'null', '~', 'NaN'],
+  'indicators': ['-x', '--reload', '*a', '&a', '!t', '|', '>', '%p', '@x', '`x', "'q'", '"dq"', '#c', 'a #b', 'a: b', 'k:', '? q', '[a]', '{a}', ',', ''],
+  'spaces and escapes': [' lead', 'trail ', 'multi\nline', 'tab\there', 'ünïcödé', 'emoji 🚀', 'back\\slash'],
+  'python -c': "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=5).status < 400 else 1)",
+  'numbers': [0, 1, -1, 1.5, 65535],
+  'bools and null': [true, false, null],
+  'empty': { list: [], map: {} },
+  'nested': [{ a: 1, b: [{ c: 'd' }, []] }, [1, [2, { e: {} }]]],
+  'nvidia.com/gpu': 1,
+  'app.kubernetes.io/name': 'sk-regression',
+};
+
+describe('YAML emitter', () => {
+  test('round-trips tricky strings, numbers, booleans, nulls and nesting through a YAML 1.2 reader', () => {
+    expect(parse(toYaml(tricky))).toEqual(tricky);
+  });
+
+  test('round-trips through a YAML 1.1 reader too (Compose and kubectl read with 1.1-era rules)', () => {
+    expect(parse(toYaml(tricky), { version: '1.1' })).toEqual(tricky);
+  });
+
+  test('sorts keys when asked, keeps order otherwise', () => {
+    expect(toYaml({ b: 1, a: 2 })).toBe('b: 1\na: 2\n');
+    expect(toYaml({ b: 1, a: 2 }, undefined, { sortKeys: true })).toBe('a: 2\nb: 1\n');
+  });
+
+  test('writes a stream of documents with a leading comment', () => {
+    const text = toYamlStream([{ a: 1 }, { b: [1, 2] }], 'hello');
+    expect(text.startsWith('# hello\n')).toBe(true);
+    expect(parseAllDocuments(text).map((d) => d.toJSON())).toEqual([{ a: 1 }, { b: [1, 2] }]);
+  });
+
+  test('refuses values JSON cannot carry', () => {
+    expect(() => toYaml({ a: Infinity })).toThrow(/Infinity/);
+    expect(() => toYaml({ a: () => 1 })).toThrow(/function/);
+  });
+});
