@@ -10,10 +10,15 @@ export function writeAtomically(dir: string, files: Map<string, string>): void {
   fs.mkdirSync(parent, { recursive: true });
   const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.staging-`));
   try {
+    const made = new Set<string>();
     for (const [file, content] of files) {
       const target = path.join(staging, file);
       if (!target.startsWith(staging + path.sep)) throw new Error(`refusing to write outside ${dir}: ${file}`);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
+      const folder = path.dirname(target);
+      if (!made.has(folder)) {
+        fs.mkdirSync(folder, { recursive: true });
+        made.add(folder);
+      }
       fs.writeFileSync(target, content);
     }
     const old = `${staging}.old`;
