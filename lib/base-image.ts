@@ -76,15 +76,25 @@ export class BaseImage extends Construct {
     return x instanceof BaseImage;
   }
 
+  /** CPU or CUDA. */
   public readonly flavor: ImageFlavor;
+  /** The name, after defaults. */
   public readonly name: string;
+  /** The torch minor version, e.g. `2.4`. */
   public readonly torchMinor: string;
+  /** The pinned torch release, e.g. `2.4.1`. */
   public readonly torch: string;
+  /** The torchvision release matching torch. */
   public readonly torchvision: string;
+  /** The cuDNN major version of the CUDA runtime image. */
   public readonly cudnn: number;
+  /** The Python minor version (CPU flavor). */
   public readonly python?: string;
+  /** The CUDA version (CUDA flavor). */
   public readonly cuda?: string;
+  /** Shared runtime packages and their pins. */
   public readonly packages: Readonly<Record<string, string>>;
+  /** Numeric UID and GID the image runs as. */
   public readonly uid: number;
 
   constructor(scope: Construct, id: string, props: BaseImageProps) {

@@ -14,7 +14,10 @@ export class Cpu {
     return new Cpu(Math.round(units * 1000));
   }
 
-  private constructor(public readonly millis: number) {}
+  private constructor(
+    /** The amount in millicores. */
+    public readonly millis: number,
+  ) {}
 
   /** The Kubernetes quantity, e.g. `500m` or `2`. */
   public toQuantity(): string {

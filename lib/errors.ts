@@ -14,6 +14,7 @@ export interface DeclarationProblem {
  * Thrown when a declaration cannot be rendered correctly. Nothing has been written when it is thrown.
  */
 export class DeclarationError extends Error {
+  /** Every problem found. */
   public readonly problems: DeclarationProblem[];
 
   constructor(problems: DeclarationProblem[]) {

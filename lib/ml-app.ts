@@ -72,10 +72,15 @@ export class MlApp extends Construct {
     return root;
   }
 
+  /** The name, after defaults. */
   public readonly name: string;
+  /** Registry prefix of built images; empty for none. */
   public readonly registry: string;
+  /** Absolute folder build contexts are relative to. */
   public readonly rootDir: string;
+  /** Output folder, relative to rootDir. */
   public readonly outdir: string;
+  /** Kubernetes namespace of every object, when set. */
   public readonly namespace?: string;
 
   constructor(props: MlAppProps = {}) {

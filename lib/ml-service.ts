@@ -116,15 +116,25 @@ export class MlService extends Service {
     return x instanceof MlService;
   }
 
+  /** The build context, relative to the app root. */
   public readonly build: string;
+  /** The GPU request. */
   public readonly gpu: GpuRequest;
+  /** Service-specific pip pins. */
   public readonly pipPackages: Readonly<Record<string, string>>;
+  /** Files copied from the build context into the image. */
   public readonly copy: CopySpec[];
+  /** The service's own Dockerfile, relative to the context; undefined when synthesized. */
   public readonly dockerfile?: string;
+  /** The version part of image tags. */
   public readonly version: string;
+  /** The dev profile's command. */
   public readonly devCommand: string[];
+  /** The dev profile's debug port. */
   public readonly debugPort: number;
+  /** Pip pins of the `dev` build stage. */
   public readonly devPackages: Readonly<Record<string, string>>;
+  /** The source folder bind-mounted in the dev profile. */
   public readonly devSource: CopySpec;
   /** Profile names this service is limited to; undefined for every profile. */
   public readonly profiles?: string[];

@@ -6,11 +6,15 @@ import { SHM_DIR } from './service';
 
 /** One way a service's Compose form and Kubernetes form disagree. */
 export interface ParityDifference {
+  /** The service name. */
   readonly service: string;
+  /** The profile name. */
   readonly profile: string;
   /** What differs: image, command, env, ports, mounts, shm, gpus. */
   readonly field: string;
+  /** Whether the profile renders for Compose. */
   readonly compose: string;
+  /** Whether the profile renders for Kubernetes. */
   readonly kubernetes: string;
   /** Set when the difference is by design and documented; the reason. */
   readonly expected?: string;

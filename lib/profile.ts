@@ -92,16 +92,27 @@ export class Profile extends Construct {
     return new Profile(scope, 'dev', { flavor: ImageFlavor.CPU, dev: true });
   }
 
+  /** The name, after defaults. */
   public readonly name: string;
+  /** CPU or CUDA. */
   public readonly flavor: ImageFlavor;
+  /** Whether ML services take GPUs in this profile. */
   public readonly takesGpus: boolean;
+  /** The GPU request overriding each service's own, when set. */
   public readonly gpuOverride?: GpuRequest;
+  /** Whether the profile renders for Compose. */
   public readonly compose: boolean;
+  /** Whether the profile renders for Kubernetes. */
   public readonly kubernetes: boolean;
+  /** Whether Compose runs this profile when no `--profile` is given. */
   public readonly isDefault: boolean;
+  /** Whether the profile adds developer conveniences. */
   public readonly dev: boolean;
+  /** RuntimeClass of GPU pods, when set. */
   public readonly runtimeClassName?: string;
+  /** GFD `nvidia.com/gpu.product` values pods may land on. */
   public readonly gpuProducts: string[];
+  /** Least GPU memory in MiB, when set. */
   public readonly minGpuMemoryMiB?: number;
 
   constructor(scope: Construct, id: string, props: ProfileProps = {}) {

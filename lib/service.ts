@@ -137,7 +137,9 @@ export interface ServiceProps {
 
 /** Paths every container gets as scratch space, owned by the runtime rather than the service. */
 export const TMP_DIR = '/tmp';
+/** The writable cache mount; HOME, XDG_CACHE_HOME and TORCH_HOME point here. */
 export const CACHE_DIR = '/cache';
+/** Where shared memory is mounted. */
 export const SHM_DIR = '/dev/shm';
 /** Variables cdk8s-ml sets itself, which a declaration may not set. */
 export const MANAGED_ENV = ['HOME', 'XDG_CACHE_HOME', 'TORCH_HOME', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'NVIDIA_VISIBLE_DEVICES'];
@@ -153,18 +155,31 @@ export class Service extends Construct {
     return x instanceof Service;
   }
 
+  /** The name, after defaults. */
   public readonly name: string;
+  /** The image reference, with its tag. */
   public readonly image?: string;
+  /** The command and its arguments. */
   public readonly command?: string[];
+  /** The ports the service listens on. */
   public readonly ports: ServicePort[];
+  /** CPU guaranteed to the container. */
   public readonly cpuRequest: Cpu;
+  /** CPU the container may use at most. */
   public readonly cpuLimit: Cpu;
+  /** Memory guaranteed to the container. */
   public readonly memoryRequest: Size;
+  /** Memory the container may use at most. */
   public readonly memoryLimit: Size;
+  /** Size of /dev/shm, when set. */
   public readonly shmSize?: Size;
+  /** How both runtimes check health, when set. */
   public readonly healthCheck?: HealthCheck;
+  /** Numeric UID and GID the container runs as. */
   public readonly user: number;
+  /** The `app.kubernetes.io/component` label. */
   public readonly component: string;
+  /** Pod replicas in Kubernetes. */
   public readonly replicas: number;
   private readonly _env: Record<string, EnvValue>;
   private readonly _volumes: PersistentVolume[];

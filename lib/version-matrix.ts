@@ -23,6 +23,7 @@ export interface TorchRelease {
   readonly python: readonly string[];
 }
 
+/** Supported torch minor versions and what each is published with (sources above). */
 export const TORCH_RELEASES: Readonly<Record<string, TorchRelease>> = {
   '2.1': { torch: '2.1.2', torchvision: '0.16.2', cudnn: 8, cuda: ['11.8', '12.1'], python: ['3.8', '3.9', '3.10', '3.11'] },
   '2.2': { torch: '2.2.2', torchvision: '0.17.2', cudnn: 8, cuda: ['11.8', '12.1'], python: ['3.8', '3.9', '3.10', '3.11', '3.12'] },

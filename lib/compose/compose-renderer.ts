@@ -6,7 +6,9 @@ import { toYaml } from '../yaml-output';
 
 /** Where the Compose files live inside the output folder. */
 export const COMPOSE_DIR = 'docker';
+/** The base stack Compose file, inside the output folder. */
 export const COMPOSE_BASE_FILE = `${COMPOSE_DIR}/docker-compose.base.yml`;
+/** The ML services Compose file, inside the output folder. */
 export const COMPOSE_ML_FILE = `${COMPOSE_DIR}/docker-compose.ml.yml`;
 /** Compose reads COMPOSE_PROFILES from the project directory's .env when no --profile is given. */
 export const COMPOSE_ENV_FILE = `${COMPOSE_DIR}/.env`;

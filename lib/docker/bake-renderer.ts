@@ -10,17 +10,31 @@ const GROUP: Record<ImageFlavor, string> = { [ImageFlavor.CPU]: 'cpu', [ImageFla
 
 /** A bake target (docs.docker.com/build/bake/reference). */
 export interface BakeTarget {
+  /** The build context. */
   context: string;
+  /** The service's own Dockerfile, relative to the context; undefined when synthesized. */
   dockerfile: string;
+  /** The Dockerfile stage to build. */
   target?: string;
+  /** Build arguments. */
   args?: Record<string, string>;
+  /** Named contexts, e.g. a base image taken from another target. */
   contexts?: Record<string, string>;
+  /** Image references to tag the result with. */
   tags: string[];
+}
+
+/** A bake group. */
+export interface BakeGroup {
+  /** Target names in the group. */
+  targets: string[];
 }
 
 /** A bake file in its JSON form. */
 export interface BakeFile {
-  group: Record<string, { targets: string[] }>;
+  /** Groups of targets; `default`, `cpu` and `gpu`. */
+  group: Record<string, BakeGroup>;
+  /** The Dockerfile stage to build. */
   target: Record<string, BakeTarget>;
 }
 
