@@ -1,0 +1,59 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { buildStack } from '../apps/stack';
+import { at } from './helpers/json-path';
+import { parseStream, parseYaml } from './helpers/validate';
+
+const ROOT = path.join(__dirname, '..');
+const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+function between(start: string, end: string): string {
+  const s = README.indexOf(start);
+  const e = README.indexOf(end);
+  expect(s).toBeGreaterThan(-1);
+  expect(e).toBeGreaterThan(s);
+  return README.slice(s + start.length, e);
+}
+
+describe('README', () => {
+  const files = buildStack({ rootDir: ROOT }).synthFiles();
+  const compose = parseYaml(files.get('docker/docker-compose.ml.yml')!).services['sk-regression-gpu'];
+  const objects = parseStream(files.get('k8s/gpu/sk-regression.yaml')!);
+
+  const rows = between('<!-- mapping:start -->', '<!-- mapping:end -->').split('\n')
+    .filter((l) => l.startsWith('| ') && !l.startsWith('| declaration'))
+    .map((l) => l.split('|').slice(1, -1).map((c) => c.trim().replace(/^`|`$/g, '')));
+
+  test('the mapping table has a row for every concern', () => {
+    expect(rows.length).toBeGreaterThanOrEqual(18);
+  });
+
+  test.each(rows.map((r) => [r[0], r] as const))('mapping row "%s" names paths present in both rendered runtimes', (_, [, composePath, k8sRef]) => {
+    expect({ composePath, value: at(compose, composePath) }).toEqual({ composePath, value: expect.anything() });
+    const [kind, k8sPath] = k8sRef.split(': ');
+    const obj = objects.find((o) => o.kind === kind);
+    expect(obj).toBeDefined();
+    expect({ k8sPath, value: at(obj, k8sPath) }).toEqual({ k8sPath, value: expect.anything() });
+  });
+
+  test('the GPU row really maps the same count', () => {
+    const d = objects.find((o) => o.kind === 'Deployment');
+    expect(at(compose, 'deploy.resources.reservations.devices[0].count')).toBe(at(d, 'spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"]'));
+  });
+
+  test('names the two commands that .ci/run runs', () => {
+    expect(README).toContain('npm ci && npm run synth');
+    expect(README).toContain('npm test');
+    const ci = fs.readFileSync(path.join(ROOT, '.ci/run'), 'utf8');
+    expect(ci).toMatch(/^npm ci\b.*$/m);
+    expect(ci).toMatch(/^npm test$/m);
+  });
+
+  test('the driver table matches the code', () => {
+    const { CUDA_MIN_DRIVER_MAJOR } = require('../lib');
+    const table = README.split('\n').filter((l) => l.startsWith('| CUDA |') || l.startsWith('| driver major'));
+    const cudas = table[0].split('|').slice(2, -1).map((c) => c.trim());
+    const drivers = table[1].split('|').slice(2, -1).map((c) => Number(c.trim()));
+    expect(Object.fromEntries(cudas.map((c, i) => [c, drivers[i]]))).toEqual(CUDA_MIN_DRIVER_MAJOR);
+  });
+});
