@@ -57,6 +57,7 @@ const cases: Case[] = [
   { name: 'cpu request above the limit', declare: (a) => { new Service(a, 'a', { image: img, cpuRequest: Cpu.units(2), cpuLimit: Cpu.units(1) }); }, path: 'a', value: 'cpu request 2', fix: /at most the limit/ },
   { name: 'memory request above the limit', declare: (a) => { new Service(a, 'a', { image: img, memoryRequest: Size.gibibytes(2), memoryLimit: Size.gibibytes(1) }); }, path: 'a', value: '2048Mi', fix: /at most the limit/ },
   { name: "image with the 'latest' tag", declare: (a) => { new Service(a, 'a', { image: 'postgres:latest' }); }, path: 'a', value: "'postgres:latest'", fix: /pin an explicit version/ },
+  { name: 'service without an image', declare: (a) => { new Service(a, 'a', {}); }, path: 'a', value: "service 'a' has no image", fix: /version tag/ },
   { name: 'untagged image', declare: (a) => { new Service(a, 'a', { image: 'postgres' }); }, path: 'a', value: "'postgres'", fix: /pin an explicit version/ },
   { name: 'invalid environment variable name', declare: (a) => { new Service(a, 'a', { image: img, env: { '1FOO': 'x' } }); }, path: 'a', value: "'1FOO'", fix: /not starting with a digit/ },
   { name: 'environment variable cdk8s-ml manages', declare: (a) => { mlService(a, 'svc', { env: { OMP_NUM_THREADS: '8' } }); }, path: 'svc', value: 'OMP_NUM_THREADS', fix: /remove it from the declaration/ },

@@ -53,6 +53,9 @@ export function resolve(app: MlApp): ResolvedStack {
   const cycle = findCycle(services, byName);
   if (cycle) report(byName.get(cycle[0])!, `dependency cycle ${cycle.join(' -> ')}: Compose cannot order these services, so break the cycle`);
 
+  for (const s of services) {
+    if (!MlService.isMlService(s) && s.image === undefined) report(s, `service '${s.name}' has no image: give 'image' with a version tag, e.g. 'postgres:16.4-bookworm', or declare an MlService to build one`);
+  }
   const mlServices = services.filter(MlService.isMlService);
   const profileNames = new Set(profiles.map((p) => p.name));
   for (const s of mlServices) {

@@ -30,8 +30,15 @@ class TrainRequest(BaseModel):
     targets: list[float]
 
 
+def ensure_loaded() -> None:
+    # lifespan loads the model at start; this covers servers (and FastAPI releases) that skip lifespan events
+    if not model.ready:
+        model.load_or_train()
+
+
 @app.get("/health")
 def health() -> dict:
+    ensure_loaded()
     if not model.ready:
         raise HTTPException(status_code=503, detail="model not loaded")
     return {"status": "ok", "device": compute_device(), "n_features": model.n_features}
@@ -39,6 +46,7 @@ def health() -> dict:
 
 @app.post("/predict")
 def predict(req: PredictRequest) -> dict:
+    ensure_loaded()
     try:
         return {"predictions": model.predict(req.features)}
     except ValueError as e:
