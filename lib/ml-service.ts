@@ -27,6 +27,36 @@ export interface MlServiceProps extends Omit<ServiceProps, 'image' | 'healthChec
    */
   readonly command: string[];
   /**
+   * CPU guaranteed to the container.
+   * @default Cpu.millis(500)
+   */
+  readonly cpuRequest?: Cpu;
+  /**
+   * CPU the container may use at most; OMP_NUM_THREADS and MKL_NUM_THREADS follow it.
+   * @default Cpu.units(2)
+   */
+  readonly cpuLimit?: Cpu;
+  /**
+   * Memory guaranteed to the container.
+   * @default Size.gibibytes(2)
+   */
+  readonly memoryRequest?: Size;
+  /**
+   * Memory the container may use at most; must exceed shmSize.
+   * @default Size.gibibytes(4)
+   */
+  readonly memoryLimit?: Size;
+  /**
+   * Size of /dev/shm (PyTorch data loaders need more than Docker's 64 MiB).
+   * @default Size.gibibytes(1)
+   */
+  readonly shmSize?: Size;
+  /**
+   * The `app.kubernetes.io/component` label.
+   * @default 'ml-service'
+   */
+  readonly component?: string;
+  /**
    * The container port the service serves HTTP on.
    * @default 8000
    */
