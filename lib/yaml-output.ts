@@ -60,7 +60,7 @@ function emit(v: unknown, indent: string, out: string[], opts: YamlOptions): voi
     const empty = isEmptyCollection(value);
     if (value !== null && typeof value === 'object' && !empty) {
       out.push(`${indent}${key}:`);
-      emit(value, Array.isArray(value) ? `${indent}  ` : `${indent}  `, out, opts);
+      emit(value, `${indent}  `, out, opts);
     } else {
       out.push(`${indent}${key}: ${empty ?? scalar(value)}`);
     }

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import type { ComposeSpecification, Service as ComposeService } from '../../imports/compose-spec';
+import { Cpu } from '../cpu';
 import { GpuKind } from '../gpu';
 import { ResolvedStack, ResolvedWorkload } from '../resolve/model';
 import { toYaml } from '../yaml-output';
@@ -108,9 +109,9 @@ function composeService(w: ResolvedWorkload, rel: (p: string) => string, byServi
   if (w.profile) s.networks = { default: { aliases: [w.service] } };
   s.deploy = {
     resources: {
-      limits: { cpus: String(w.cpuLimitMillis / 1000), memory: mebibytes(w.memoryLimitMiB) },
+      limits: { cpus: Cpu.millis(w.cpuLimitMillis).toCpus(), memory: mebibytes(w.memoryLimitMiB) },
       reservations: {
-        cpus: String(w.cpuRequestMillis / 1000),
+        cpus: Cpu.millis(w.cpuRequestMillis).toCpus(),
         memory: mebibytes(w.memoryRequestMiB),
         ...(w.gpu ? { devices: [gpuDevice(w)] } : {}),
       },

@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import { Cpu } from '../cpu';
 import { DRIVER_MAJOR_LABEL } from '../cuda-driver';
 import { SECRETS_DIR } from '../env';
 import { ResolvedHealth, ResolvedWorkload } from '../resolve/model';
@@ -47,7 +48,7 @@ export function podSpec(w: ResolvedWorkload): k8s.PodSpec {
   if (w.binds.length) throw new Error(`${w.path}: bind mounts cannot render for Kubernetes`);
 
   const limits: Record<string, k8s.Quantity> = {
-    cpu: k8s.Quantity.fromString(cpu(w.cpuLimitMillis)),
+    cpu: k8s.Quantity.fromString(Cpu.millis(w.cpuLimitMillis).toQuantity()),
     memory: k8s.Quantity.fromString(mebibytes(w.memoryLimitMiB)),
   };
   if (w.gpu) limits[w.gpu.resourceName] = k8s.Quantity.fromNumber(w.gpu.count);
@@ -61,7 +62,7 @@ export function podSpec(w: ResolvedWorkload): k8s.PodSpec {
     env: w.env.map((e) => ({ name: e.name, value: e.value })),
     ports: w.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
     resources: {
-      requests: { cpu: k8s.Quantity.fromString(cpu(w.cpuRequestMillis)), memory: k8s.Quantity.fromString(mebibytes(w.memoryRequestMiB)) },
+      requests: { cpu: k8s.Quantity.fromString(Cpu.millis(w.cpuRequestMillis).toQuantity()), memory: k8s.Quantity.fromString(mebibytes(w.memoryRequestMiB)) },
       limits,
     },
     securityContext: {
@@ -122,10 +123,6 @@ function probes(h: ResolvedHealth): Pick<k8s.Container, 'startupProbe' | 'readin
     readinessProbe: { ...base, failureThreshold: 3 },
     livenessProbe: { ...base, failureThreshold: 3 },
   };
-}
-
-function cpu(millis: number): string {
-  return millis % 1000 === 0 ? String(millis / 1000) : `${millis}m`;
 }
 
 /** A binary quantity in the largest whole unit, e.g. `4Gi` or `512Mi`. */

@@ -142,20 +142,20 @@ function commonEnv(s: Service, gpu: boolean, ml: boolean): ResolvedEnv[] {
 function resolveCommon(s: Service, gpu: boolean, ml: boolean) {
   const hc = s.healthCheck;
   const firstPort = s.ports[0]?.port;
-  const secrets = Object.values(s.env).filter((v) => v.secretRef).map((v) => ({ ...v.secretRef!, file: secretFileName(v.secretRef!) }));
+  const env = commonEnv(s, gpu, ml);
   return {
     service: s.name,
     path: pathOf(s),
     component: s.component,
     command: s.command ? [...s.command] : undefined,
-    env: commonEnv(s, gpu, ml),
+    env,
     ports: s.ports.map((p, i) => ({ name: portName(p, i), port: p.port, hostPort: p.hostPort })),
     volumes: s.volumes.map((v) => ({
       claim: `${s.name}-${v.name}`, path: v.path, sizeMiB: (v.size ?? Size.gibibytes(1)).toMebibytes(),
       readOnly: v.readOnly ?? false, storageClassName: v.storageClassName,
     })),
     scratch: [TMP_DIR, CACHE_DIR, ...s.writablePaths],
-    secrets: dedupe(secrets, (x) => x.file),
+    secrets: dedupe(env.flatMap((e) => (e.secret ? [e.secret] : [])), (x) => x.file),
     shmMiB: s.shmSize?.toMebibytes(),
     cpuRequestMillis: s.cpuRequest.millis,
     cpuLimitMillis: s.cpuLimit.millis,
