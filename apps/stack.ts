@@ -61,10 +61,11 @@ export function buildStack(props: MlAppProps = {}): MlApp {
     dependsOn: [minio],
   });
 
-  new MlService(app, 'sk-regression', {
+  const skRegression = new MlService(app, 'sk-regression', {
     build: 'services/sk-regression',
     command: ['uvicorn', 'app.main:app', '--host', '0.0.0.0', '--port', '8000'],
     port: 8000,
+    hostPort: 8000,
     healthPath: '/health',
     pipPackages: { 'scikit-learn': '1.5.2' },
     env: {
@@ -83,6 +84,23 @@ export function buildStack(props: MlAppProps = {}): MlApp {
     modelVolumeSize: Size.gibibytes(10),
     gpu: GpuRequest.whole(1),
     dependsOn: [minio, postgres],
+  });
+
+  // A CPU-only ML service beside the GPU one: it runs in every profile, on the profile's base image, never with a GPU.
+  // It depends on sk-regression, so each of its Compose variants waits for sk-regression's variant of that profile.
+  new MlService(app, 'tile-classifier', {
+    build: 'services/tile-classifier',
+    command: ['uvicorn', 'app.main:app', '--host', '0.0.0.0', '--port', '8000'],
+    pipPackages: { 'scikit-learn': '1.5.2' },
+    gpu: GpuRequest.none(),
+    cpuRequest: Cpu.millis(250),
+    cpuLimit: Cpu.units(1),
+    memoryRequest: Size.mebibytes(512),
+    memoryLimit: Size.gibibytes(1),
+    shmSize: Size.mebibytes(256),
+    modelVolumeSize: Size.gibibytes(1),
+    env: { SK_REGRESSION_URL: 'http://sk-regression:8000' },
+    dependsOn: [skRegression],
   });
 
   new Service(app, 'backend', {

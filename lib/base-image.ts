@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { fail, show } from './errors';
+import { freeId, problem, show } from './errors';
 import { ImageFlavor } from './image-flavor';
 import { assertDnsLabel, assertInteger } from './names';
 import { TORCH_RELEASES, supportedCpuPairs, supportedCudaPairs } from './version-matrix';
@@ -73,7 +73,7 @@ const PIN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export class BaseImage extends Construct {
   /** Whether `x` is a BaseImage. */
   public static isBaseImage(x: unknown): x is BaseImage {
-    return x instanceof BaseImage;
+    return x !== null && typeof x === 'object' && (x as any)[BASE_MARK] === true;
   }
 
   /** CPU or CUDA. */
@@ -98,7 +98,8 @@ export class BaseImage extends Construct {
   public readonly uid: number;
 
   constructor(scope: Construct, id: string, props: BaseImageProps) {
-    super(scope, id);
+    super(scope, freeId(scope, id, 'base image'));
+    Object.defineProperty(this, BASE_MARK, { value: true });
     this.flavor = props.flavor;
     this.name = props.name ?? `ml-base-${props.flavor}`;
     this.torchMinor = props.torch ?? '2.4';
@@ -106,21 +107,22 @@ export class BaseImage extends Construct {
     assertDnsLabel(this, 'image name', this.name);
     assertInteger(this, 'image uid', this.uid, 1, 2147483647);
 
-    const release = TORCH_RELEASES[this.torchMinor];
+    const release = TORCH_RELEASES[this.torchMinor] ?? TORCH_RELEASES['2.4'];
+    const known = this.torchMinor in TORCH_RELEASES;
     if (this.flavor === ImageFlavor.CPU) {
       this.python = props.python ?? '3.10';
-      if (!release || !release.python.includes(this.python)) {
-        fail(this, `torch ${show(this.torchMinor)} with python ${show(this.python)} is not a supported CPU base: supported are ${supportedCpuPairs().join('; ')}`);
+      if (!known || !release.python.includes(this.python)) {
+        problem(this, `torch ${show(this.torchMinor)} with python ${show(this.python)} is not a supported CPU base: supported are ${supportedCpuPairs().join('; ')}`);
       }
-      if (props.cuda !== undefined) fail(this, `cuda ${show(props.cuda)} is set on a CPU base image: drop it, or use ImageFlavor.CUDA`);
+      if (props.cuda !== undefined) problem(this, `cuda ${show(props.cuda)} is set on a CPU base image: drop it, or use ImageFlavor.CUDA`);
     } else if (this.flavor === ImageFlavor.CUDA) {
-      this.cuda = props.cuda ?? release?.cuda[release.cuda.length - 1] ?? '';
-      if (!release || !release.cuda.includes(this.cuda)) {
-        fail(this, `torch ${show(this.torchMinor)} with cuda ${show(this.cuda)} is not a published pytorch/pytorch runtime image: supported are ${supportedCudaPairs().join('; ')}`);
+      this.cuda = props.cuda ?? release.cuda[release.cuda.length - 1];
+      if (!known || !release.cuda.includes(this.cuda)) {
+        problem(this, `torch ${show(this.torchMinor)} with cuda ${show(this.cuda)} is not a published pytorch/pytorch runtime image: supported are ${supportedCudaPairs().join('; ')}`);
       }
-      if (props.python !== undefined) fail(this, `python ${show(props.python)} is set on a CUDA base image, whose Python comes from pytorch/pytorch: drop it`);
+      if (props.python !== undefined) problem(this, `python ${show(props.python)} is set on a CUDA base image, whose Python comes from pytorch/pytorch: drop it`);
     } else {
-      fail(this, `image flavor ${show(props.flavor)} is unknown: use ImageFlavor.CPU or ImageFlavor.CUDA`);
+      problem(this, `image flavor ${show(props.flavor)} is unknown: use ImageFlavor.CPU or ImageFlavor.CUDA`);
     }
     this.torch = release.torch;
     this.torchvision = release.torchvision;
@@ -130,7 +132,7 @@ export class BaseImage extends Construct {
     this.packages = { ...shared, ...((props.http ?? true) ? DEFAULT_HTTP_PACKAGES : {}) };
     for (const [name, version] of Object.entries(this.packages)) {
       if (!PIN.test(name) || !PIN.test(version)) {
-        fail(this, `package pin ${show(`${name}==${version}`)} is invalid: give a package name and an exact version, e.g. { numpy: '1.26.4' }`);
+        problem(this, `package pin ${show(`${name}==${version}`)} is invalid: give a package name and an exact version, e.g. { numpy: '1.26.4' }`);
       }
     }
   }
@@ -147,3 +149,5 @@ export class BaseImage extends Construct {
       : `pytorch/pytorch:${this.torch}-cuda${this.cuda}-cudnn${this.cudnn}-runtime`;
   }
 }
+
+const BASE_MARK = Symbol.for('cdk8s-ml.BaseImage');

@@ -14,10 +14,17 @@ export class Cpu {
     return new Cpu(Math.round(units * 1000));
   }
 
+  /** Whether `x` is a Cpu (also one made by another copy of the library). */
+  public static isCpu(x: unknown): x is Cpu {
+    return x !== null && typeof x === 'object' && (x as any)[CPU_MARK] === true;
+  }
+
   private constructor(
     /** The amount in millicores. */
     public readonly millis: number,
-  ) {}
+  ) {
+    Object.defineProperty(this, CPU_MARK, { value: true });
+  }
 
   /** The Kubernetes quantity, e.g. `500m` or `2`. */
   public toQuantity(): string {
@@ -34,3 +41,5 @@ export class Cpu {
     return Math.max(1, Math.floor(this.millis / 1000));
   }
 }
+
+const CPU_MARK = Symbol.for('cdk8s-ml.Cpu');

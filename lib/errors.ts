@@ -11,9 +11,15 @@ export interface DeclarationProblem {
 }
 
 /**
- * Thrown when a declaration cannot be rendered correctly. Nothing has been written when it is thrown.
+ * Thrown when a declaration cannot be rendered correctly, listing every problem found in the app. Nothing has been
+ * written when it is thrown.
  */
 export class DeclarationError extends Error {
+  /** Whether `x` is a DeclarationError, also one thrown by another copy of the library. */
+  public static isDeclarationError(x: unknown): x is DeclarationError {
+    return x !== null && typeof x === 'object' && (x as any)[ERROR_MARK] === true;
+  }
+
   /** Every problem found. */
   public readonly problems: DeclarationProblem[];
 
@@ -21,23 +27,93 @@ export class DeclarationError extends Error {
     super(problems.map((p) => `[${p.path}] ${p.message}`).join('\n'));
     this.name = 'DeclarationError';
     this.problems = problems;
+    Object.defineProperty(this, ERROR_MARK, { value: true });
   }
 }
 
-/** Throws a DeclarationError for one construct. */
+const ERROR_MARK = Symbol.for('cdk8s-ml.DeclarationError');
+const PROBLEMS = Symbol.for('cdk8s-ml.problems');
+
+/**
+ * Throws a DeclarationError for one construct.
+ * @internal
+ */
 export function fail(scope: IConstruct | string, message: string): never {
   throw new DeclarationError([{ path: pathOf(scope), message }]);
 }
 
-/** The construct path shown in errors; the root's empty path reads as its id. */
+/**
+ * Records a problem on a construct without stopping: constructors report through this, and the synth throws one
+ * DeclarationError holding every problem of the app (the construct's validations carry them for cdk8s users too).
+ * @internal
+ */
+export function problem(scope: IConstruct, message: string): false {
+  let list: DeclarationProblem[] | undefined = (scope as any)[PROBLEMS];
+  if (!list) {
+    list = [];
+    Object.defineProperty(scope, PROBLEMS, { value: list });
+    const held = list;
+    scope.node.addValidation({ validate: () => held.map((p) => p.message) });
+  }
+  list.push({ path: pathOf(scope), message });
+  return false;
+}
+
+/**
+ * Problems recorded on `scope` and every construct below it, in tree order.
+ * @internal
+ */
+export function recordedProblems(scope: IConstruct): DeclarationProblem[] {
+  return scope.node.findAll().flatMap((c) => ((c as any)[PROBLEMS] as DeclarationProblem[] | undefined) ?? []);
+}
+
+/**
+ * Runs `fn`, turning a DeclarationError it throws into problems of `scope` (for value classes that throw).
+ * @internal
+ */
+export function collect(scope: IConstruct, fn: () => void): boolean {
+  try {
+    fn();
+    return true;
+  } catch (e) {
+    if (!DeclarationError.isDeclarationError(e)) throw e;
+    for (const p of e.problems) problem(scope, p.message);
+    return false;
+  }
+}
+
+/**
+ * The construct path shown in errors; the root's empty path reads as its id.
+ * @internal
+ */
 export function pathOf(scope: IConstruct | string): string {
   if (typeof scope === 'string') return scope;
   return scope.node.path || scope.node.id || '<root>';
 }
 
-/** Renders a value for an error message the way it was written. */
+/**
+ * Renders a value for an error message the way it was written.
+ * @internal
+ */
 export function show(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'string') return JSON.stringify(value).replace(/^"|"$/g, "'");
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  return JSON.stringify(value);
+  if (value === undefined) return 'undefined';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * A construct id that is free under `scope`, or a DeclarationError in the library's format instead of constructs'
+ * bare "There is already a Construct with name".
+ * @internal
+ */
+export function freeId(scope: IConstruct, id: string, what: string): string {
+  if (scope?.node?.tryFindChild(id)) {
+    fail(scope, `${what} id ${show(id)} is already used under ${show(pathOf(scope))}: give each construct its own id`);
+  }
+  return id;
 }

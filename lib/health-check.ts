@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { fail, show } from './errors';
+import { problem, show } from './errors';
+import { assertInteger, assertPrintable } from './names';
 
 /** Options common to every health check. */
 export interface HealthCheckOptions {
@@ -21,9 +22,15 @@ export interface HealthCheckOptions {
 export interface HttpHealthCheckOptions extends HealthCheckOptions {
   /**
    * The container port to call.
-   * @default - the service's first port
+   * @default - the workload's first port
    */
   readonly port?: number;
+  /**
+   * The path the liveness probe calls, when it differs from the readiness path (a liveness probe must not do work
+   * such as loading a model).
+   * @default - the readiness path
+   */
+  readonly livenessPath?: string;
   /**
    * The command Compose runs inside the container to make the call, since Compose has no HTTP probe.
    * @default - `curl -fsS http://127.0.0.1:<port><path>`
@@ -40,7 +47,7 @@ export enum HealthCheckKind {
 }
 
 /**
- * How both runtimes tell that a service is healthy: Kubernetes readiness, liveness and startup probes, and a Compose
+ * How both runtimes tell that a workload is healthy: Kubernetes readiness, liveness and startup probes, and a Compose
  * `healthcheck` that `depends_on: condition: service_healthy` waits for.
  */
 export class HealthCheck {
@@ -51,20 +58,32 @@ export class HealthCheck {
 
   /** A command run inside the container, e.g. `['pg_isready', '-h', '127.0.0.1']`. */
   public static command(command: string[], options: HealthCheckOptions = {}): HealthCheck {
-    return new HealthCheck(HealthCheckKind.COMMAND, options, undefined, undefined, command);
+    return new HealthCheck(HealthCheckKind.COMMAND, options, undefined, undefined, command ? [...command] : command);
+  }
+
+  /** Whether `x` is a HealthCheck (also one made by another copy of the library). */
+  public static isHealthCheck(x: unknown): x is HealthCheck {
+    return x !== null && typeof x === 'object' && (x as any)[HEALTH_MARK] === true;
   }
 
   private constructor(
     /** The kind of check. */
     public readonly kind: HealthCheckKind,
-    private readonly options: HealthCheckOptions,
+    private readonly options: HttpHealthCheckOptions,
     /** The HTTP path, for HTTP checks. */
     public readonly path?: string,
     /** The HTTP port, for HTTP checks, when given. */
     public readonly port?: number,
     /** The command, for command checks or the Compose side of HTTP checks. */
     public readonly command?: string[],
-  ) {}
+  ) {
+    Object.defineProperty(this, HEALTH_MARK, { value: true });
+  }
+
+  /** The liveness path of an HTTP check. */
+  public get livenessPath(): string | undefined {
+    return this.options.livenessPath ?? this.path;
+  }
 
   /** Seconds between checks. */
   public get intervalSeconds(): number {
@@ -75,23 +94,46 @@ export class HealthCheck {
   public get startupSeconds(): number {
     return (this.options.startupTimeout ?? Duration.minutes(5)).toSeconds();
   }
+}
 
-  /** Throws, naming `scope`, unless the check can be rendered. */
-  public validate(scope: IConstruct, containerPorts: number[]): void {
-    if (this.kind === HealthCheckKind.HTTP) {
-      if (typeof this.path !== 'string' || !this.path.startsWith('/') || /\s/.test(this.path)) {
-        fail(scope, `health path ${show(this.path)} is invalid: use an absolute URL path such as '/health'`);
-      }
-      const port = this.port ?? containerPorts[0];
-      if (port === undefined || !containerPorts.includes(port)) {
-        fail(scope, `health check port ${show(port ?? null)} is not one of the service's container ports ${show(containerPorts)}: declare the port or check one of those`);
+const HEALTH_MARK = Symbol.for('cdk8s-ml.HealthCheck');
+// An absolute URL path of RFC 3986 pchars and '/', plus a query: nothing that needs quoting in a URL or YAML.
+const URL_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*(\?[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*)?$/;
+
+/**
+ * Records every reason the check cannot be rendered for a workload listening on `containerPorts`.
+ * @internal
+ */
+export function checkHealthCheck(scope: IConstruct, hc: unknown, containerPorts: number[]): boolean {
+  if (!HealthCheck.isHealthCheck(hc)) return problem(scope, `health check ${show(hc)} is not a HealthCheck: use HealthCheck.http('/health') or HealthCheck.command([...])`);
+  let ok = true;
+  if (hc.kind === HealthCheckKind.HTTP) {
+    for (const p of [hc.path, hc.livenessPath]) {
+      if (typeof p !== 'string' || !URL_PATH.test(p) || /['"\\]/.test(p)) {
+        ok = problem(scope, `health path ${show(p)} is invalid: use an absolute URL path such as '/health' (RFC 3986 path characters, no quotes or spaces)`);
       }
     }
-    if (this.kind === HealthCheckKind.COMMAND && (!this.command || this.command.length === 0)) {
-      fail(scope, 'health check command is empty: give the command and its arguments, e.g. [\'pg_isready\']');
-    }
-    if (this.intervalSeconds < 1 || this.startupSeconds < this.intervalSeconds) {
-      fail(scope, `health check startup timeout ${this.startupSeconds}s is shorter than its interval ${this.intervalSeconds}s: give the service at least one interval to start`);
+    const port = hc.port ?? containerPorts[0];
+    if (port === undefined || !containerPorts.includes(port)) {
+      ok = problem(scope, `health check port ${show(port ?? null)} is not one of the workload's container ports ${show(containerPorts)}: declare the port or check one of those`);
     }
   }
+  if (hc.command !== undefined) {
+    if (!Array.isArray(hc.command) || hc.command.length === 0 || hc.command.some((c) => typeof c !== 'string')) {
+      ok = problem(scope, `health check command ${show(hc.command)} is invalid: give the command and its arguments as a non-empty list of strings, e.g. ['pg_isready']`);
+    } else {
+      hc.command.forEach((c) => { ok = assertPrintable(scope, 'health check argument', c) && ok; });
+    }
+  }
+  let timing = true;
+  try {
+    timing = assertInteger(scope, 'health check interval (seconds)', hc.intervalSeconds, 1, 3600)
+      && assertInteger(scope, 'health check startup timeout (seconds)', hc.startupSeconds, 1, 86400);
+  } catch (e) {
+    timing = problem(scope, `health check timing cannot be converted to whole seconds (${(e as Error).message}): use Duration.seconds(n) or Duration.minutes(n)`);
+  }
+  if (timing && hc.startupSeconds < hc.intervalSeconds) {
+    ok = problem(scope, `health check startup timeout ${hc.startupSeconds}s is shorter than its interval ${hc.intervalSeconds}s: give the workload at least one interval to start`);
+  }
+  return ok && timing;
 }

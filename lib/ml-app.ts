@@ -1,13 +1,17 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { Construct, IConstruct } from 'constructs';
 import { BaseImage } from './base-image';
-import { fail, show } from './errors';
+import { DeclarationError, pathOf, problem, show } from './errors';
 import { ImageFlavor } from './image-flavor';
 import { assertDnsLabel } from './names';
 import { Profile } from './profile';
-import { render } from './render';
 import { resolve } from './resolve/resolver';
+import { OUTPUT_MARKER, OUTPUT_MARKER_CONTENT, outputFolderProblem } from './synth/output-guard';
 import { writeAtomically } from './synth/atomic-writer';
+import type { KubernetesPolicy } from './targets/kubernetes/policies/policy';
+import { renderTargets } from './targets/registry';
+import { workloadsOf } from './workloads/workload';
 
 /** Properties of an {@link MlApp}. */
 export interface MlAppProps {
@@ -22,12 +26,14 @@ export interface MlAppProps {
    */
   readonly registry?: string;
   /**
-   * The folder build contexts are relative to, and dist/ is written in.
+   * The folder build contexts are relative to, and the output folder is written in.
    * @default - the current working directory
    */
   readonly rootDir?: string;
   /**
-   * The output folder, relative to `rootDir`.
+   * The output folder, relative to `rootDir`. It is replaced as a whole on every synth, so it must be a folder of
+   * its own: the project folder, a folder holding sources, build contexts or `.git`, or a non-empty folder that
+   * cdk8s-ml did not write are refused.
    * @default 'dist'
    */
   readonly outdir?: string;
@@ -59,16 +65,22 @@ export interface MlAppProps {
 }
 
 const REGISTRY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+const APP_MARK = Symbol.for('cdk8s-ml.MlApp');
 
 /**
- * The root of a cdk8s-ml declaration: services, profiles and base images live under it, and `synth()` writes
- * dist/docker (Compose, Dockerfiles, bake file) and dist/k8s/<profile>.
+ * The root of a cdk8s-ml declaration: workloads, profiles and base images live under it, and `synth()` writes
+ * the output folder (Compose files, Kubernetes manifests per profile, Dockerfiles and the bake file).
  */
 export class MlApp extends Construct {
+  /** Whether `x` is an MlApp (also one made by another copy of the library). */
+  public static isMlApp(x: unknown): x is MlApp {
+    return x !== null && typeof x === 'object' && (x as any)[APP_MARK] === true;
+  }
+
   /** The MlApp a construct belongs to. */
   public static of(c: IConstruct): MlApp {
     const root = c.node.root;
-    if (!(root instanceof MlApp)) throw new Error(`${c.node.path} is not inside an MlApp`);
+    if (!MlApp.isMlApp(root)) throw new Error(`${c.node.path} is not inside an MlApp`);
     return root;
   }
 
@@ -78,24 +90,28 @@ export class MlApp extends Construct {
   public readonly registry: string;
   /** Absolute folder build contexts are relative to. */
   public readonly rootDir: string;
-  /** Output folder, relative to rootDir. */
+  /** Output folder, relative to rootDir, normalized (e.g. `dist`). */
   public readonly outdir: string;
   /** Kubernetes namespace of every object, when set. */
   public readonly namespace?: string;
+  private readonly manifests: Array<{ profile: string; object: Record<string, unknown> }> = [];
+  private readonly policies: KubernetesPolicy[] = [];
 
   constructor(props: MlAppProps = {}) {
     super(undefined as any, '');
+    Object.defineProperty(this, APP_MARK, { value: true });
+    props = props ?? {};
     this.name = props.name ?? 'stack';
     this.registry = props.registry ?? '';
     this.rootDir = path.resolve(props.rootDir ?? process.cwd());
-    this.outdir = props.outdir ?? 'dist';
+    this.outdir = normalizeOutdir(props.outdir ?? 'dist');
     this.namespace = props.namespace;
     assertDnsLabel(this, 'app name', this.name);
-    if (this.registry !== '' && !REGISTRY.test(this.registry)) {
-      fail(this, `registry ${show(this.registry)} is not a registry prefix: use e.g. 'ghcr.io/acme' (no scheme, no trailing '/')`);
+    if (this.registry !== '' && (typeof this.registry !== 'string' || !REGISTRY.test(this.registry))) {
+      problem(this, `registry ${show(this.registry)} is not a registry prefix: use e.g. 'ghcr.io/acme' (no scheme, no trailing '/')`);
     }
-    if (path.isAbsolute(this.outdir) || this.outdir.split(/[\\/]/).includes('..') || this.outdir === '' || this.outdir === '.') {
-      fail(this, `outdir ${show(this.outdir)} is invalid: give a folder inside rootDir, e.g. 'dist'`);
+    if (this.outdir === '' || this.outdir === '.' || path.isAbsolute(this.outdir) || this.outdir.split('/').includes('..') || /[\u0000-\u001f\\]/.test(this.outdir)) {
+      problem(this, `outdir ${show(props.outdir)} is invalid: give a folder inside rootDir other than rootDir itself, e.g. 'dist'`);
     }
     if (this.namespace !== undefined) assertDnsLabel(this, 'namespace', this.namespace);
     new BaseImage(this, 'ml-base-cpu', { flavor: ImageFlavor.CPU, torch: props.torch, python: props.python });
@@ -113,24 +129,83 @@ export class MlApp extends Construct {
   }
 
   /**
-   * Validates, resolves and renders the whole app into files, without writing anything.
-   * @returns the files, keyed by path relative to the output folder, in a stable order
+   * Adds any Kubernetes object to one profile's manifests (the escape hatch), in `k8s/<profile>/_manifests.yaml`.
+   * It is validated at synth: apiVersion, kind and a DNS-1123 name, the OpenAPI schema for core kinds, and no clash
+   * with a generated object.
    */
-  public synthFiles(): Map<string, string> {
-    return render(resolve(this));
+  public addManifest(profile: string, object: Record<string, unknown>): void {
+    this.manifests.push({ profile, object: JSON.parse(JSON.stringify(object ?? null)) });
+  }
+
+  /** Registers a Kubernetes policy on every workload of the app. */
+  public addPolicy(policy: KubernetesPolicy): void {
+    this.policies.push(policy);
   }
 
   /**
-   * Writes the app's files to `outdir`, all or nothing: on any error the previous output stays as it was.
-   * When run by the cdk8s CLI, the Kubernetes manifests are also copied to its output folder (CDK8S_OUTDIR).
+   * Validates, resolves and renders the whole app into files, without writing anything.
+   * @returns the files, keyed by path relative to the output folder, in a stable order
+   * @throws DeclarationError listing every problem of the app
+   */
+  public synthFiles(): Map<string, string> {
+    const stack = resolve({
+      app: this,
+      workloads: workloadsOf(this),
+      profiles: this.node.findAll().filter(Profile.isProfile),
+      baseImages: this.node.findAll().filter(BaseImage.isBaseImage),
+      manifests: this.manifests,
+      policies: this.policies,
+    });
+    const files = renderTargets(stack);
+    files.set(OUTPUT_MARKER, OUTPUT_MARKER_CONTENT);
+    return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  /**
+   * Writes the app's files to `outdir`, all or nothing: on any error the previous output stays as it was, and
+   * unchanged files keep their modification time.
+   * @throws DeclarationError listing every problem of the app (nothing is written)
    */
   public synth(): void {
     const files = this.synthFiles();
-    writeAtomically(path.join(this.rootDir, this.outdir), files);
+    const protectedPaths = [
+      ...workloadsOf(this).flatMap((w) => (w.imageSource?.build ? [path.resolve(this.rootDir, w.imageSource.build.context)] : [])),
+      ...(require.main?.filename ? [require.main.filename] : []),
+      path.join(this.rootDir, 'package.json'),
+    ];
+    const reason = outputFolderProblem(this.rootDir, this.outdir, protectedPaths);
+    if (reason) throw new DeclarationError([{ path: pathOf(this), message: `outdir '${this.outdir}' ${reason}` }]);
+    const changed = writeAtomically(path.join(this.rootDir, this.outdir), files);
     const cliOut = process.env.CDK8S_OUTDIR;
     if (cliOut) {
-      const k8sOnly = new Map([...files].filter(([f]) => f.startsWith('k8s/')));
-      writeAtomically(path.resolve(cliOut), k8sOnly);
+      // The cdk8s CLI expects its output folder to exist and lists the manifests in it; the output lives in outdir,
+      // so the CLI's folder stays empty rather than holding a second copy.
+      fs.mkdirSync(path.resolve(cliOut), { recursive: true });
+      process.stdout.write(`cdk8s-ml: ${changed ? 'wrote' : 'unchanged:'} ${files.size} files in ${path.join(this.rootDir, this.outdir)}\n`);
     }
+  }
+}
+
+/** `./dist/`, `dist//` and `dist` are one folder: every path derived from the outdir uses this form. */
+function normalizeOutdir(outdir: unknown): string {
+  if (typeof outdir !== 'string') return '';
+  const n = path.posix.normalize(outdir.replace(/\/+$/, '') || '.');
+  return n.replace(/\/+$/, '');
+}
+
+/**
+ * Runs an app's synth the way the cdk8s CLI does, printing a DeclarationError as its list of problems without a
+ * stack trace and exiting non-zero; other errors keep their trace.
+ */
+export function synthOrExit(build: () => MlApp): void {
+  try {
+    const app = build();
+    app.synth();
+  } catch (e) {
+    if (DeclarationError.isDeclarationError(e)) {
+      process.stderr.write(`cdk8s-ml: the declaration has ${e.problems.length} problem(s); nothing was written.\n${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
   }
 }

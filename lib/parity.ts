@@ -1,8 +1,6 @@
-import { parse, parseAllDocuments } from 'yaml';
-import { COMPOSE_BASE_FILE, COMPOSE_ML_FILE } from './compose/compose-renderer';
-import { SECRETS_DIR } from './env';
-import { K8S_DIR } from './k8s/k8s-renderer';
-import { SHM_DIR } from './service';
+import { COMPOSE_BASE_FILE, COMPOSE_ML_FILE } from './targets/compose';
+import { K8S_DIR } from './targets/kubernetes';
+import { SHM_DIR } from './workloads/workload';
 
 /** One way a service's Compose form and Kubernetes form disagree. */
 export interface ParityDifference {
@@ -29,6 +27,8 @@ export interface ParityDifference {
  * @returns every difference, by service, profile and field; empty when both runtimes agree
  */
 export function checkParity(files: Map<string, string>): ParityDifference[] {
+  // yaml is loaded here, not at the top: synth never needs it, and it is the largest module the library would load.
+  const { parse, parseAllDocuments } = require('yaml') as typeof import('yaml');
   const base = parse(files.get(COMPOSE_BASE_FILE) ?? 'services: {}').services ?? {};
   const ml = parse(files.get(COMPOSE_ML_FILE) ?? 'services: {}').services ?? {};
   const diffs: ParityDifference[] = [];
@@ -37,19 +37,20 @@ export function checkParity(files: Map<string, string>): ParityDifference[] {
     if (!m) continue;
     const [, profile, service] = m;
     const docs = parseAllDocuments(text).map((d) => d.toJSON());
-    const deployment = docs.find((d) => d?.kind === 'Deployment' || d?.kind === 'StatefulSet');
+    const deployment = docs.find((d) => ['Deployment', 'StatefulSet', 'Job', 'CronJob'].includes(d?.kind));
     if (!deployment) continue;
     const composeService = ml[`${service}-${profile}`] ?? base[service];
+    const pod = deployment.kind === 'CronJob' ? deployment.spec.jobTemplate.spec.template.spec : deployment.spec.template.spec;
     if (!composeService) {
       diffs.push({ service, profile, field: 'presence', compose: 'missing', kubernetes: deployment.kind });
       continue;
     }
-    diffs.push(...compare(service, profile, composeService, deployment.spec.template.spec));
+    diffs.push(...compare(service, profile, composeService, pod, deployment));
   }
   return diffs;
 }
 
-function compare(service: string, profile: string, c: any, pod: any): ParityDifference[] {
+function compare(service: string, profile: string, c: any, pod: any, controller: any): ParityDifference[] {
   const k = pod.containers[0];
   const out: ParityDifference[] = [];
   const check = (field: string, compose: unknown, kubernetes: unknown, expected?: string) => {
@@ -58,8 +59,13 @@ function compare(service: string, profile: string, c: any, pod: any): ParityDiff
     if (a !== b) out.push({ service, profile, field, compose: a, kubernetes: b, ...(expected ? { expected } : {}) });
   };
   check('image', c.image, k.image);
-  check('command', c.command, k.args);
+  // Each runtime escapes '$' its own way ($$ in both); compare what the process receives.
+  check('command', unescape(c.command), unescape(k.args));
   check('env', Object.keys(c.environment ?? {}).sort(), (k.env ?? []).map((e: any) => e.name).sort());
+  check('env values', Object.fromEntries(Object.entries<string>(c.environment ?? {}).map(([n, v]) => [n, unescape(v)]).sort()),
+    Object.fromEntries((k.env ?? []).map((e: any) => [e.name, unescape(e.value)]).sort()));
+  const oneShot = ['Job', 'CronJob'].includes(controller.kind);
+  check('one-shot', c.restart === 'no', oneShot);
   check('ports', [...new Set([...(c.expose ?? []).map(Number), ...(c.ports ?? []).map((p: any) => p.target)])].sort(numeric),
     (k.ports ?? []).map((p: any) => p.containerPort).sort(numeric));
   check('mounts', composeMounts(c).sort(), k8sMounts(pod, k).sort());
@@ -82,7 +88,7 @@ function composeMounts(c: any): string[] {
   return [
     ...(c.volumes ?? []).map((v: any) => (typeof v === 'string' ? v.split(':')[1] : v.target)),
     ...(c.tmpfs ?? []).map((t: string) => t.split(':')[0]),
-    ...(c.secrets ?? []).map((s: any) => `${SECRETS_DIR}/${typeof s === 'string' ? s : s.target ?? s.source}`),
+    ...(c.secrets ?? []).map((s: any) => (typeof s === 'string' ? `/run/secrets/${s}` : s.target?.startsWith('/') ? s.target : `/run/secrets/${s.target ?? s.source}`)),
     ...(c.shm_size ? [SHM_DIR] : []),
   ];
 }
@@ -91,6 +97,8 @@ function k8sMounts(pod: any, k: any): string[] {
   const volumes = new Map((pod.volumes ?? []).map((v: any) => [v.name, v]));
   return (k.volumeMounts ?? []).flatMap((m: any) => {
     const v: any = volumes.get(m.name);
+    // A StatefulSet mounts claim templates, which are not pod volumes.
+    if (!v) return [m.mountPath];
     // A projected Secret volume stands for its files, which is what Compose's `secrets:` mounts one by one.
     if (v?.projected) return v.projected.sources.flatMap((s: any) => (s.secret?.items ?? []).map((i: any) => `${m.mountPath}/${i.path}`));
     return [m.mountPath];
@@ -105,6 +113,13 @@ function mebibytes(size: string | number): number {
   if (!m) return NaN;
   const unit = m[2].toLowerCase().replace(/b$/, '');
   return unit === '' ? Number(m[1]) / (1024 * 1024) : Number(m[1]) * (UNITS[unit] ?? NaN);
+}
+
+/** What a process sees of a value both runtimes read with `$$` as `$`. */
+function unescape(v: any): any {
+  if (typeof v === 'string') return v.replace(/\$\$/g, '$');
+  if (Array.isArray(v)) return v.map(unescape);
+  return v;
 }
 
 function numeric(a: number, b: number): number {

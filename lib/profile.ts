@@ -1,8 +1,8 @@
 import { Construct, IConstruct } from 'constructs';
-import { fail, show } from './errors';
-import { GpuRequest } from './gpu';
+import { freeId, problem, show } from './errors';
+import { GpuRequest, checkGpuRequest } from './gpu';
 import { ImageFlavor } from './image-flavor';
-import { assertDnsLabel } from './names';
+import { assertDnsLabel, assertDnsSubdomain, assertLabelValue } from './names';
 
 /** Properties of a {@link Profile}. */
 export interface ProfileProps {
@@ -22,18 +22,26 @@ export interface ProfileProps {
    */
   readonly gpus?: boolean;
   /**
-   * The GPU request every ML service takes in this profile, overriding the service's own `gpu`.
-   * Implies `gpus: true`.
-   * @default - each service's own `gpu`
+   * The GPU request every GPU-taking workload takes in this profile, overriding the workload's own `gpu` (a
+   * workload declared with GpuRequest.none() stays on CPU). Implies `gpus: true`.
+   * @default - each workload's own `gpu`
    */
   readonly gpu?: GpuRequest;
   /**
-   * Whether the profile is rendered into `dist/docker/docker-compose.ml.yml`.
+   * The targets this profile renders to, by name: `compose` and `kubernetes` are built in, an app can register more
+   * (see MlApp.addTarget).
+   * @default - ['compose', 'kubernetes'], or ['compose'] for a dev profile; the `compose` and `kubernetes` props
+   *   turn one off
+   */
+  readonly targets?: string[];
+  /**
+   * Whether the profile is rendered into `dist/docker/docker-compose.ml.yml`; shorthand for listing `compose` in
+   * `targets`.
    * @default true
    */
   readonly compose?: boolean;
   /**
-   * Whether the profile is rendered into `dist/k8s/<name>/`.
+   * Whether the profile is rendered into `dist/k8s/<name>/`; shorthand for listing `kubernetes` in `targets`.
    * @default - true, unless `dev` is set
    */
   readonly kubernetes?: boolean;
@@ -65,16 +73,15 @@ export interface ProfileProps {
   readonly minGpuMemoryMiB?: number;
 }
 
-const PRODUCT = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /**
  * A runtime variant of the ML services: which base image they run on, whether they take GPUs, which targets render
  * it. `cpu`, `gpu` and `dev` are built in; a user adds another as `new Profile(app, 'gpu-large', {...})`.
  */
 export class Profile extends Construct {
-  /** Whether `x` is a Profile. */
+  /** Whether `x` is a Profile (also one made by another copy of the library). */
   public static isProfile(x: unknown): x is Profile {
-    return x instanceof Profile;
+    return x !== null && typeof x === 'object' && (x as any)[PROFILE_MARK] === true;
   }
 
   /** The built-in `cpu` profile: the Compose default, ML services on the CPU base image. */
@@ -100,10 +107,8 @@ export class Profile extends Construct {
   public readonly takesGpus: boolean;
   /** The GPU request overriding each service's own, when set. */
   public readonly gpuOverride?: GpuRequest;
-  /** Whether the profile renders for Compose. */
-  public readonly compose: boolean;
-  /** Whether the profile renders for Kubernetes. */
-  public readonly kubernetes: boolean;
+  /** The targets the profile renders to. */
+  public readonly targets: string[];
   /** Whether Compose runs this profile when no `--profile` is given. */
   public readonly isDefault: boolean;
   /** Whether the profile adds developer conveniences. */
@@ -116,14 +121,17 @@ export class Profile extends Construct {
   public readonly minGpuMemoryMiB?: number;
 
   constructor(scope: Construct, id: string, props: ProfileProps = {}) {
-    super(scope, id);
+    super(scope, freeId(scope, id, 'profile'));
+    Object.defineProperty(this, PROFILE_MARK, { value: true });
+    props = props ?? {};
     this.name = props.name ?? id;
     this.flavor = props.flavor ?? ImageFlavor.CPU;
     this.takesGpus = props.gpus ?? (props.gpu !== undefined || this.flavor === ImageFlavor.CUDA);
     this.gpuOverride = props.gpu;
     this.dev = props.dev ?? false;
-    this.compose = props.compose ?? true;
-    this.kubernetes = props.kubernetes ?? !this.dev;
+    const compose = props.compose ?? true;
+    const kubernetes = props.kubernetes ?? !this.dev;
+    this.targets = props.targets ? [...props.targets] : [...(compose ? ['compose'] : []), ...(kubernetes ? ['kubernetes'] : [])];
     this.isDefault = props.default ?? false;
     this.runtimeClassName = props.runtimeClassName;
     this.gpuProducts = [...(props.gpuProducts ?? [])];
@@ -131,39 +139,55 @@ export class Profile extends Construct {
     this.validate(props);
   }
 
+  /** Whether the profile renders for Compose. */
+  public get compose(): boolean {
+    return this.targets.includes('compose');
+  }
+
+  /** Whether the profile renders for Kubernetes. */
+  public get kubernetes(): boolean {
+    return this.targets.includes('kubernetes');
+  }
+
   private validate(props: ProfileProps): void {
     assertDnsLabel(this, 'profile name', this.name, 40);
     if (!Object.values(ImageFlavor).includes(this.flavor)) {
-      fail(this, `image flavor ${show(this.flavor)} is unknown: use ${Object.values(ImageFlavor).map((f) => `'${f}'`).join(' or ')}`);
+      problem(this, `image flavor ${show(this.flavor)} is unknown: use ${Object.values(ImageFlavor).map((f) => `'${f}'`).join(' or ')}`);
     }
     if (this.takesGpus && this.flavor !== ImageFlavor.CUDA) {
-      fail(this, `profile '${this.name}' requests GPUs but its image flavor is ${show(this.flavor)}, which has no CUDA runtime: use flavor ImageFlavor.CUDA or drop the GPU request`);
+      problem(this, `profile '${this.name}' requests GPUs but its image flavor is ${show(this.flavor)}, which has no CUDA runtime: use flavor ImageFlavor.CUDA or drop the GPU request`);
     }
     if (props.gpus === false && props.gpu) {
-      fail(this, `profile '${this.name}' sets gpus: false and a gpu request ${show(props.gpu.resourceName)}: drop one of them`);
+      problem(this, `profile '${this.name}' sets gpus: false and a gpu request ${show(props.gpu.resourceName)}: drop one of them`);
     }
-    props.gpu?.validate(this);
-    if (!this.compose && !this.kubernetes) {
-      fail(this, `profile '${this.name}' renders to no target (compose: false, kubernetes: false): enable at least one`);
+    if (props.gpu !== undefined && checkGpuRequest(this, 'profile gpu', props.gpu) && !props.gpu.takesGpus) {
+      problem(this, `profile '${this.name}' overrides the GPU request with GpuRequest.none(): set gpus: false instead`);
     }
+    if (props.targets !== undefined && (props.compose !== undefined || props.kubernetes !== undefined)) {
+      problem(this, `profile '${this.name}' sets targets and compose/kubernetes: list the targets only`);
+    }
+    if (this.targets.length === 0) {
+      problem(this, `profile '${this.name}' renders to no target (${show(props.targets ?? 'compose: false, kubernetes: false')}): enable at least one`);
+    }
+    if (new Set(this.targets).size !== this.targets.length) problem(this, `profile '${this.name}' lists a target twice ${show(this.targets)}: list each once`);
     if (this.dev && this.kubernetes) {
-      fail(this, `profile '${this.name}' is a dev profile with kubernetes: true, but its source bind mounts have no Kubernetes equivalent: set kubernetes: false`);
+      problem(this, `profile '${this.name}' is a dev profile with kubernetes: true, but its source bind mounts have no Kubernetes equivalent: set kubernetes: false`);
     }
     if (this.isDefault && !this.compose) {
-      fail(this, `profile '${this.name}' is the default but is not rendered for Compose: the default applies to Compose only, so set compose: true or default: false`);
+      problem(this, `profile '${this.name}' is the default but is not rendered for Compose: the default applies to Compose only, so set compose: true or default: false`);
     }
-    if (this.runtimeClassName !== undefined) assertDnsLabel(this, 'runtimeClassName', this.runtimeClassName, 253);
-    for (const p of this.gpuProducts) {
-      if (!PRODUCT.test(p) || p.length > 63) fail(this, `GPU product ${show(p)} is not a valid label value: use GFD's form, e.g. 'NVIDIA-A100-SXM4-80GB'`);
-    }
+    if (this.runtimeClassName !== undefined) assertDnsSubdomain(this, 'runtimeClassName', this.runtimeClassName);
+    for (const p of this.gpuProducts) assertLabelValue(this, 'GPU product', p);
     if (this.minGpuMemoryMiB !== undefined && (!Number.isInteger(this.minGpuMemoryMiB) || this.minGpuMemoryMiB < 1)) {
-      fail(this, `minGpuMemoryMiB ${show(this.minGpuMemoryMiB)} is invalid: use a whole number of MiB, e.g. 40960`);
+      problem(this, `minGpuMemoryMiB ${show(this.minGpuMemoryMiB)} is invalid: use a whole number of MiB, e.g. 40960`);
     }
     if ((this.runtimeClassName || this.gpuProducts.length || this.minGpuMemoryMiB) && !this.takesGpus) {
-      fail(this, `profile '${this.name}' selects GPU nodes (runtimeClassName, gpuProducts or minGpuMemoryMiB) but takes no GPUs: drop the GPU node selection or use a CUDA profile`);
+      problem(this, `profile '${this.name}' selects GPU nodes (runtimeClassName, gpuProducts or minGpuMemoryMiB) but takes no GPUs: drop the GPU node selection or use a CUDA profile`);
     }
   }
 }
+
+const PROFILE_MARK = Symbol.for('cdk8s-ml.Profile');
 
 /** Finds every Profile under `scope`, in declaration order. */
 export function profilesOf(scope: IConstruct): Profile[] {

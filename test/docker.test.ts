@@ -4,8 +4,9 @@ import { DockerfileParser } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { buildStack } from '../apps/stack';
 import {
-  BaseImage, ImageFlavor, TORCH_RELEASES, checkServiceDockerfile, DeclarationError, MlApp,
+  BaseImage, ImageFlavor, TORCH_RELEASES, DeclarationError, MlApp,
 } from '../lib';
+import { checkServiceDockerfile } from '../lib/resolve/dockerfile-contract';
 import { mlService, newApp, tempRoot } from './helpers/fixture';
 
 const ROOT = path.join(__dirname, '..');
@@ -13,8 +14,8 @@ const files = buildStack({ rootDir: ROOT }).synthFiles();
 const dockerfiles = [...files.keys()].filter((f) => f.endsWith('/Dockerfile'));
 
 describe('Dockerfiles', () => {
-  test('both base images and the sk-regression image are written', () => {
-    expect(dockerfiles).toEqual(['docker/images/ml-base-cpu/Dockerfile', 'docker/images/ml-base-cuda/Dockerfile', 'docker/images/sk-regression/Dockerfile']);
+  test('both base images and the two ML service images are written', () => {
+    expect(dockerfiles).toEqual(['docker/images/ml-base-cpu/Dockerfile', 'docker/images/ml-base-cuda/Dockerfile', 'docker/images/sk-regression/Dockerfile', 'docker/images/tile-classifier/Dockerfile']);
   });
 
   test.each(dockerfiles)('%s parses and lints clean (dockerfile-utils)', (f) => {
@@ -64,7 +65,7 @@ describe('Dockerfiles', () => {
     const runs = df.getInstructions().filter((i) => i.getKeyword() === 'RUN').map((i) => i.getRawArgumentsContent());
     expect(runs[0]).toBe('pip install --no-cache-dir scikit-learn==1.5.2');
     expect(runs.join(' ')).not.toMatch(/torch|numpy/);
-    expect(df.getInstructions().filter((i) => i.getKeyword() === 'COPY').map((i) => i.getRawArgumentsContent())).toEqual(['app /app/app']);
+    expect(df.getInstructions().filter((i) => i.getKeyword() === 'COPY').map((i) => i.getRawArgumentsContent())).toEqual(['["app","/app/app"]']);
   });
 
   test('a service that brings a Dockerfile keeping the contract uses it, and none is synthesized for it', () => {
@@ -102,8 +103,8 @@ describe('docker-bake.json', () => {
       expect(t.tags.length).toBeGreaterThan(0);
     }
     expect(bake.group.default.targets.sort()).toEqual(Object.keys(bake.target).sort());
-    expect(bake.group.cpu.targets).toEqual(['ml-base-cpu', 'sk-regression-cpu']);
-    expect(bake.group.gpu.targets).toEqual(['ml-base-cuda', 'sk-regression-cuda']);
+    expect(bake.group.cpu.targets).toEqual(['ml-base-cpu', 'sk-regression-cpu', 'tile-classifier-cpu']);
+    expect(bake.group.gpu.targets).toEqual(['ml-base-cuda', 'sk-regression-cuda', 'tile-classifier-cuda']);
   });
 
   test('every context names an existing target or path, and service targets take the base by its exact BASE_IMAGE', () => {
@@ -147,7 +148,7 @@ describe('version matrix', () => {
     [{ torch: '1.13' }, /torch '1.13'/],
     [{ torch: '2.5', python: '3.8' }, /python '3.8'.*torch 2\.5 with python 3\.9/],
   ])('%j is rejected with the supported list', (props, message) => {
-    expect(() => new MlApp({ rootDir: tempRoot(), ...props })).toThrow(DeclarationError);
-    expect(() => new MlApp({ rootDir: tempRoot(), ...props })).toThrow(message);
+    expect(() => new MlApp({ rootDir: tempRoot(), ...props }).synthFiles()).toThrow(DeclarationError);
+    expect(() => new MlApp({ rootDir: tempRoot(), ...props }).synthFiles()).toThrow(message);
   });
 });

@@ -25,7 +25,7 @@ describe('checkParity', () => {
     files.set('docker/docker-compose.ml.yml', stringify(ml));
     const diffs = checkParity(files);
     expect(diffs.map((d) => `${d.service}/${d.profile}/${d.field}`).sort()).toEqual(
-      ['command', 'env', 'gpus', 'image', 'mounts', 'ports', 'shm'].map((f) => `sk-regression/gpu/${f}`));
+      ['command', 'env', 'env values', 'gpus', 'image', 'mounts', 'ports', 'shm'].map((f) => `sk-regression/gpu/${f}`));
     expect(diffs.find((d) => d.field === 'gpus')).toMatchObject({ compose: '2', kubernetes: '1' });
   });
 

@@ -18,7 +18,7 @@ describe('credentials never reach the repository or dist/', () => {
         for (const [k, v] of Object.entries<string>(s.environment ?? {})) {
           if (!CREDENTIAL_NAME.test(k)) continue;
           seen.push(`${name}.${k}`);
-          expect({ k, v }).toEqual({ k: expect.stringMatching(/_FILE$/), v: expect.stringMatching(/^\/run\/secrets\/[a-z0-9-]+$/) });
+          expect({ k, v }).toEqual({ k: expect.stringMatching(/_FILE$/), v: expect.stringMatching(/^\/run\/secrets\/[a-z0-9.-]+\/[-._a-zA-Z0-9]+$/) });
         }
       }
     }

@@ -33,9 +33,11 @@ describe('Service', () => {
 
   test('secrets are a projected volume at /run/secrets and a Compose secret read from .secrets/', () => {
     const pod = deployment.spec.template.spec;
-    expect(pod.volumes.find((v: any) => v.name === 'secrets').projected.sources).toEqual([{ secret: { name: 'db-credentials', items: [{ key: 'password', path: 'db-credentials-password' }] } }]);
-    expect(compose.secrets).toEqual({ 'db-credentials-password': { file: '../../.secrets/db-credentials/password' } });
-    expect(compose.services.db.environment.POSTGRES_PASSWORD_FILE).toBe('/run/secrets/db-credentials-password');
+    // a folder per secret in both runtimes: /run/secrets/<secret>/<key>
+    expect(pod.volumes.find((v: any) => v.name === 'secrets').projected.sources).toEqual([{ secret: { name: 'db-credentials', items: [{ key: 'password', path: 'db-credentials/password' }] } }]);
+    expect(compose.secrets).toEqual({ 'db-credentials_password': { file: '../../.secrets/db-credentials/password' } });
+    expect(compose.services.db.secrets).toEqual([{ source: 'db-credentials_password', target: '/run/secrets/db-credentials/password' }]);
+    expect(compose.services.db.environment.POSTGRES_PASSWORD_FILE).toBe('/run/secrets/db-credentials/password');
   });
 
   test('writable paths are tmpfs in Compose and emptyDirs in Kubernetes', () => {
@@ -58,9 +60,12 @@ describe('Service', () => {
     expect(service.spec.ports).toEqual([{ name: 'postgres', port: 5432, protocol: 'TCP', targetPort: 'postgres' }]);
   });
 
-  test('addEnv and addVolume validate like props', () => {
-    expect(() => db.addEnv('HOME', '/x')).toThrow(/set by cdk8s-ml/);
-    expect(() => db.addVolume({ name: 'more', path: '/var/lib/postgresql/data' })).toThrow(/both mounted at/);
+  test('addEnv and addVolume validate like props: the problems stop the next synth, all of them reported', () => {
+    const app2 = newApp();
+    const s = new Service(app2, 'db', { image: 'postgres:16.4-bookworm', volumes: [{ name: 'data', path: '/var/lib/postgresql/data' }] });
+    s.addEnv('HOME', '/x');
+    s.addVolume({ name: 'more', path: '/var/lib/postgresql/data' });
+    expect(() => app2.synthFiles()).toThrow(/set by cdk8s-ml[\s\S]*both mounted at/);
   });
 });
 

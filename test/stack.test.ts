@@ -14,14 +14,16 @@ describe('the geo stack (apps/stack.ts)', () => {
     expect([...files.keys()]).toEqual(expect.arrayContaining([
       BASE, ML, 'docker/.env', 'docker/docker-bake.json',
       'docker/images/ml-base-cpu/Dockerfile', 'docker/images/ml-base-cuda/Dockerfile', 'docker/images/sk-regression/Dockerfile',
-      ...['cpu', 'gpu'].flatMap((p) => ['backend', 'minio', 'postgres', 'tiling', 'sk-regression'].map((s) => `k8s/${p}/${s}.yaml`)),
+      'docker/images/tile-classifier/Dockerfile',
+      ...['cpu', 'gpu'].flatMap((p) => ['backend', 'minio', 'postgres', 'tiling', 'sk-regression', 'tile-classifier'].map((s) => `k8s/${p}/${s}.yaml`)),
     ]));
     expect([...files.keys()].filter((f) => f.startsWith('k8s/dev/'))).toEqual([]);
   });
 
-  test('base file holds backend, minio, postgres and tiling; ML file every sk-regression variant', () => {
+  test('base file holds backend, minio, postgres and tiling; ML file every variant of both ML services', () => {
     expect(Object.keys(parseYaml(files.get(BASE)!).services).sort()).toEqual(['backend', 'minio', 'postgres', 'tiling']);
-    expect(Object.keys(parseYaml(files.get(ML)!).services).sort()).toEqual(['sk-regression-cpu', 'sk-regression-dev', 'sk-regression-gpu']);
+    expect(Object.keys(parseYaml(files.get(ML)!).services).sort()).toEqual(
+      ['sk-regression-cpu', 'sk-regression-dev', 'sk-regression-gpu', 'tile-classifier-cpu', 'tile-classifier-dev', 'tile-classifier-gpu']);
   });
 
   test.each([BASE, ML])('%s is valid against the Compose spec schema', (f) => {
@@ -36,7 +38,7 @@ describe('the geo stack (apps/stack.ts)', () => {
 
   test('every pod template passes the Pod Security Standards restricted profile', () => {
     const pods = podTemplates(k8sObjects(files));
-    expect(pods.length).toBe(10);
+    expect(pods.map((p) => p.file).sort()).toEqual(['cpu', 'gpu'].flatMap((p) => ['backend', 'minio', 'postgres', 'sk-regression', 'tile-classifier', 'tiling'].map((s) => `k8s/${p}/${s}.yaml`)));
     for (const p of pods) expect({ file: p.file, violations: restrictedViolations(p.spec) }).toEqual({ file: p.file, violations: [] });
   });
 
@@ -104,9 +106,9 @@ describe('the geo stack (apps/stack.ts)', () => {
   test('docker compose up runs the base stack plus the CPU variant; --profile gpu swaps in the GPU variant', () => {
     const both = [BASE, ML];
     const base = ['backend', 'minio', 'postgres', 'tiling'];
-    expect(composeUp(files, both, [])).toEqual({ running: [...base, 'sk-regression-cpu'].sort(), errors: [] });
-    expect(composeUp(files, both, ['gpu'])).toEqual({ running: [...base, 'sk-regression-gpu'].sort(), errors: [] });
-    expect(composeUp(files, both, ['dev'])).toEqual({ running: [...base, 'sk-regression-dev'].sort(), errors: [] });
+    for (const [flags, p] of [[[], 'cpu'], [['gpu'], 'gpu'], [['dev'], 'dev']] as const) {
+      expect(composeUp(files, both, [...flags])).toEqual({ running: [...base, `sk-regression-${p}`, `tile-classifier-${p}`].sort(), errors: [] });
+    }
     expect(composeUp(files, [BASE], [])).toEqual({ running: base, errors: [] });
   });
 
@@ -114,7 +116,8 @@ describe('the geo stack (apps/stack.ts)', () => {
     const dev = parseYaml(files.get(ML)!).services['sk-regression-dev'];
     expect(dev.volumes).toContainEqual({ type: 'bind', source: '../../services/sk-regression/app', target: '/app/app', read_only: true });
     expect(dev.command).toContain('--reload');
-    expect(dev.ports).toContainEqual({ target: 5678, published: '5678', protocol: 'tcp' });
+    // per service, on loopback only, on a port Docker chooses: two ML services never collide
+    expect(dev.ports).toContainEqual({ target: 5678, host_ip: '127.0.0.1', protocol: 'tcp' });
     expect(dev.build.target).toBe('dev');
   });
 
@@ -124,8 +127,9 @@ describe('the geo stack (apps/stack.ts)', () => {
       const context = path.resolve(composeDir, s.build.context);
       expect(fs.statSync(context).isDirectory()).toBe(true);
       const dockerfile = path.resolve(context, s.build.dockerfile);
-      expect(path.relative(ROOT, dockerfile)).toBe('dist/docker/images/sk-regression/Dockerfile');
-      expect(files.has('docker/images/sk-regression/Dockerfile')).toBe(true);
+      const name = s.networks.default.aliases[0];
+      expect(path.relative(ROOT, dockerfile)).toBe(`dist/docker/images/${name}/Dockerfile`);
+      expect(files.has(`docker/images/${name}/Dockerfile`)).toBe(true);
       for (const b of (s.volumes ?? []).filter((v: any) => v.type === 'bind')) expect(fs.existsSync(path.resolve(composeDir, b.source))).toBe(true);
     }
   });

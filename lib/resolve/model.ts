@@ -1,268 +1,261 @@
-import { GpuKind } from '../gpu';
-import { ImageFlavor } from '../image-flavor';
-import type { CopySpec } from '../ml-service';
+import type { Service as ComposeServiceSpec } from '../../imports/compose-spec';
+import type { GpuKind } from '../gpu';
+import type { ImageFlavor } from '../image-flavor';
+import type { CopySpec } from '../image-source';
+import type { KubernetesPolicy } from '../targets/kubernetes/policies/policy';
 
 /*
- * The runtime-neutral description the resolver produces and every renderer reads. It holds resolved facts only
- * (names, numbers, paths relative to the app's root); no construct and no runtime-specific syntax.
+ * The runtime-neutral description the resolver produces and every target reads. It holds resolved facts only
+ * (names, numbers, paths relative to the app's root, values as the process must see them); no construct and no
+ * runtime-specific syntax or escaping. Every type here is internal: targets code against it, users never see it.
  */
 
-/** An environment variable: a literal, or the path of a mounted secret file. */
+/** @internal An environment variable, with the value the process must see. */
 export interface ResolvedEnv {
-  /** The name, after defaults. */
   readonly name: string;
-  /** The value (for a secret, the path of its file). */
+  /** The value exactly as the process reads it (for a secret, the path of its file). */
   readonly value: string;
   /** Set when `value` is the path of a secret file. */
   readonly secret?: ResolvedSecret;
 }
 
-/** One key of one secret, mounted as a file under /run/secrets. */
+/** @internal One key of one secret, mounted as a file at `path` in both runtimes. */
 export interface ResolvedSecret {
-  /** The Secret name. */
   readonly secret: string;
-  /** The key in the Secret. */
   readonly key: string;
-  /** File name under /run/secrets, the same in both runtimes. */
-  readonly file: string;
-}
-
-/** A container port, resolved. */
-export interface ResolvedPort {
-  /** The name, after defaults. */
-  readonly name: string;
-  /** The port. */
-  readonly port: number;
-  /** Published on the host under Compose. */
-  readonly hostPort?: number;
-}
-
-/** A persistent volume: a Compose named volume, a Kubernetes PersistentVolumeClaim. */
-export interface ResolvedVolume {
-  /** The volume/claim name, `<service>-<name>`; the same for every variant of a service. */
-  readonly claim: string;
-  /** The path. */
+  /** `/run/secrets/<secret>/<key>`. */
   readonly path: string;
-  /** Size in MiB. */
+  /** The Compose top-level secret name, `<secret>_<key>` (a secret name has no '_', so it is injective). */
+  readonly composeName: string;
+}
+
+/** @internal A container port. */
+export interface ResolvedPort {
+  readonly name: string;
+  readonly port: number;
+  /** Published on the host under Compose; `0` asks for an ephemeral port. */
+  readonly hostPort?: number;
+  readonly hostIp?: string;
+}
+
+/** @internal A persistent volume: a Compose named volume, a Kubernetes claim (or claim template). */
+export interface ResolvedVolume {
+  /** The short name (the claim template's name for stateful workloads). */
+  readonly name: string;
+  /** The claim / Compose volume name, `<workload>-<name>`, the same for every variant. */
+  readonly claim: string;
+  readonly path: string;
   readonly sizeMiB: number;
-  /** Whether mounted read-only. */
   readonly readOnly: boolean;
-  /** Storage class, when set. */
   readonly storageClassName?: string;
 }
 
-/** A host folder bind-mounted in development. */
+/** @internal A host folder bind-mounted in development. */
 export interface ResolvedBind {
   /** Relative to the app's root directory. */
   readonly source: string;
-  /** The Dockerfile stage to build. */
   readonly target: string;
 }
 
-/** The GPU request of a variant. */
+/** @internal The GPU request of a variant. */
 export interface ResolvedGpu {
-  /** The kind. */
   readonly kind: GpuKind;
-  /** The Kubernetes extended resource name. */
   readonly resourceName: string;
-  /** How many units of the resource. */
   readonly count: number;
-  /** MIG device UUIDs for Compose. */
   readonly deviceIds?: string[];
 }
 
-/** A health check, resolved. */
+/** @internal A health check. */
 export interface ResolvedHealth {
-  /** The kind. */
   readonly kind: 'http' | 'command';
-  /** The path. */
   readonly path?: string;
-  /** The port. */
+  readonly livenessPath?: string;
   readonly port?: number;
   /** The command Compose runs (and Kubernetes too, for command checks). */
   readonly command: string[];
-  /** Seconds between checks. */
   readonly intervalSeconds: number;
-  /** Seconds the service may take to start. */
   readonly startupSeconds: number;
 }
 
-/** How Compose builds an ML variant image. */
+/** @internal How an image built on an ML base is built for one variant. */
 export interface ResolvedBuild {
-  /** Build context, relative to the app's root directory. */
+  /** Relative to the app's root directory. */
   readonly context: string;
-  /** Dockerfile, relative to the app's root directory. */
+  /** Relative to the app's root directory. */
   readonly dockerfile: string;
-  /** Build arguments. */
   readonly args: Readonly<Record<string, string>>;
-  /** The Dockerfile stage to build. */
+  /** The Dockerfile stage. */
   readonly target: string;
 }
 
-/** Where GPU pods may run. */
+/** @internal Where GPU pods may run. */
 export interface ResolvedScheduling {
-  /** RuntimeClass of GPU pods, when set. */
   readonly runtimeClassName?: string;
-  /** GFD `nvidia.com/gpu.product` values pods may land on. */
   readonly gpuProducts: string[];
-  /** Least GPU memory in MiB, when set. */
   readonly minGpuMemoryMiB?: number;
   /** The least `nvidia.com/cuda.driver-version.major` that runs the image's CUDA. */
   readonly minDriverMajor?: number;
 }
 
-/** One service in one profile (or a base-stack service, which is the same in every profile). */
-export interface ResolvedWorkload {
-  /** The service's DNS name, the same in both runtimes and every profile. */
+/** @internal A dependency, resolved to the variant of the same profile. */
+export interface ResolvedDependency {
+  /** The workload name (DNS name in both runtimes). */
   readonly service: string;
-  /** The Compose service key: the name for base services, `<name>-<profile>` for ML variants. */
+  /** The Compose service key of the variant depended on. */
   readonly key: string;
-  /** The profile of an ML variant; undefined for a base-stack service. */
+  /** Whether it has a health check to wait for. */
+  readonly healthy: boolean;
+  /** Whether it is a job (Compose waits for it to complete). */
+  readonly job: boolean;
+}
+
+/** @internal The kind-specific part of a workload; every target switches on `kind`. */
+export type WorkloadKindSpec =
+  | { readonly kind: 'service'; readonly replicas: number }
+  | { readonly kind: 'stateful'; readonly replicas: number }
+  | {
+    readonly kind: 'job';
+    readonly backoffLimit: number;
+    readonly activeDeadlineSeconds?: number;
+    readonly ttlSecondsAfterFinished?: number;
+    readonly schedule?: string;
+    readonly concurrencyPolicy: 'Forbid' | 'Allow' | 'Replace';
+  };
+
+/** @internal What every workload kind has, in one profile (or once, for profile-independent workloads). */
+export interface ResolvedContainer {
+  /** The workload's DNS name, the same in both runtimes and every profile. */
+  readonly service: string;
+  /** The Compose service key: the name, or `<name>-<profile>` for a per-profile variant. */
+  readonly key: string;
+  /** The profile of a variant; undefined for a profile-independent workload. */
   readonly profile?: string;
   /** Construct path of the declaration, for messages. */
   readonly path: string;
-  /** Whether this is an ML service variant. */
+  /** Whether the image is built on an ML base image. */
   readonly ml: boolean;
-  /** The `app.kubernetes.io/component` label. */
   readonly component: string;
-  /** The image reference, with its tag. */
   readonly image: string;
-  /** The build context, relative to the app root. */
   readonly build?: ResolvedBuild;
-  /** The command and its arguments. */
   readonly command?: string[];
-  /** Environment variables, declared ones first, then those cdk8s-ml manages. */
+  /** Declared variables first, then those cdk8s-ml manages. */
   readonly env: ResolvedEnv[];
-  /** The ports the service listens on. */
   readonly ports: ResolvedPort[];
-  /** Persistent volumes. */
   readonly volumes: ResolvedVolume[];
   /** Writable scratch paths (tmpfs / emptyDir). */
   readonly scratch: string[];
-  /** Secret files mounted under /run/secrets. */
   readonly secrets: ResolvedSecret[];
   /** Host folders bind-mounted (dev only). */
   readonly binds: ResolvedBind[];
-  /** Size of /dev/shm in MiB, when set. */
   readonly shmMiB?: number;
-  /** CPU request in millicores. */
   readonly cpuRequestMillis: number;
-  /** CPU limit in millicores. */
   readonly cpuLimitMillis: number;
-  /** Memory request in MiB. */
   readonly memoryRequestMiB: number;
-  /** Memory limit in MiB. */
   readonly memoryLimitMiB: number;
-  /** The GPU request. */
   readonly gpu?: ResolvedGpu;
-  /** The health check, when set. */
   readonly health?: ResolvedHealth;
-  /** Numeric UID and GID the container runs as. */
   readonly user: number;
-  /** Names of the services this one needs. */
-  readonly dependsOn: string[];
-  /** Pod replicas in Kubernetes. */
-  readonly replicas: number;
-  /** GPU node selection, for GPU variants. */
+  readonly dependsOn: ResolvedDependency[];
   readonly scheduling?: ResolvedScheduling;
+  /** Kubernetes policies of the workload and the app. */
+  readonly policies: KubernetesPolicy[];
+  readonly composeOverrides: ComposeServiceSpec[];
+  readonly kubernetesOverrides: Array<{ readonly kind: string; readonly patch: Record<string, unknown> }>;
 }
 
-/** A profile, resolved. */
+/** @internal One workload in one profile: the common part and its kind's spec. */
+export type ResolvedWorkload = ResolvedContainer & WorkloadKindSpec;
+
+/** @internal A profile. */
 export interface ResolvedProfile {
-  /** The name, after defaults. */
   readonly name: string;
-  /** CPU or CUDA. */
   readonly flavor: ImageFlavor;
-  /** Whether the profile renders for Compose. */
-  readonly compose: boolean;
-  /** Whether the profile renders for Kubernetes. */
-  readonly kubernetes: boolean;
-  /** Whether Compose runs this profile when no `--profile` is given. */
+  /** Target names. */
+  readonly targets: string[];
   readonly isDefault: boolean;
+  readonly dev: boolean;
 }
 
-/** A base image to build. */
+/** @internal A base image to build. */
 export interface ResolvedBaseImage {
-  /** The name, after defaults. */
   readonly name: string;
-  /** CPU or CUDA. */
   readonly flavor: ImageFlavor;
   /** Full reference, registry included. */
   readonly ref: string;
-  /** The upstream image the base starts from. */
   readonly upstream: string;
-  /** The pinned torch release, e.g. `2.4.1`. */
   readonly torch: string;
-  /** The torchvision release matching torch. */
   readonly torchvision: string;
-  /** The Python minor version (CPU flavor). */
   readonly python?: string;
-  /** The CUDA version (CUDA flavor). */
   readonly cuda?: string;
-  /** Shared runtime packages and their pins. */
   readonly packages: Readonly<Record<string, string>>;
-  /** Numeric UID and GID the image runs as. */
   readonly uid: number;
-  /** Folder of its Dockerfile, relative to the app's root directory. */
+  /** Folder of its Dockerfile, relative to the output folder. */
   readonly dir: string;
 }
 
-/** One flavor of a service image. */
+/** @internal One flavor of a built image. */
 export interface ResolvedImageVariant {
-  /** CPU or CUDA. */
   readonly flavor: ImageFlavor;
-  /** The full image reference of this flavor. */
   readonly ref: string;
-  /** The base image it builds on. */
   readonly base: ResolvedBaseImage;
 }
 
-/** A service image, built once per flavor its profiles use. */
+/** @internal An image built on an ML base, once per flavor its profiles use. */
 export interface ResolvedServiceImage {
-  /** The name, after defaults. */
   readonly name: string;
-  /** The path. */
   readonly path: string;
-  /** The build context. */
+  /** Relative to the app's root directory. */
   readonly context: string;
   /** Relative to the app's root directory. */
   readonly dockerfile: string;
-  /** Whether cdk8s-ml writes the Dockerfile (false: the service brings its own). */
+  /** Whether cdk8s-ml writes the Dockerfile (false: the workload brings its own). */
   readonly synthesized: boolean;
-  /** Service-specific pip pins. */
   readonly pipPackages: Readonly<Record<string, string>>;
-  /** Pip pins of the `dev` build stage. */
   readonly devPackages: Readonly<Record<string, string>>;
-  /** Files copied from the build context into the image. */
   readonly copy: CopySpec[];
-  /** The command and its arguments. */
-  readonly command: string[];
-  /** The port. */
-  readonly port: number;
-  /** Numeric UID and GID the image runs as. */
+  readonly command?: string[];
+  readonly port?: number;
   readonly uid: number;
   /** The BASE_IMAGE default written into the Dockerfile. */
   readonly defaultBase: string;
-  /** Per flavor used: the image reference and the base image reference it builds on. */
   readonly variants: ResolvedImageVariant[];
 }
 
-/** Everything the renderers need, for one app. */
+/** @internal An extra Kubernetes object of a profile (the escape hatch). */
+export interface ResolvedManifest {
+  readonly profile: string;
+  readonly path: string;
+  readonly object: Record<string, unknown>;
+}
+
+/** @internal Everything the targets need, for one app. */
 export interface ResolvedStack {
-  /** The name, after defaults. */
   readonly name: string;
-  /** Kubernetes namespace of every object, when set. */
   readonly namespace?: string;
   /** Output folder relative to the app's root directory, e.g. `dist`. */
   readonly outdir: string;
-  /** The profiles. */
   readonly profiles: ResolvedProfile[];
-  /** Base-stack services, the same in every profile. */
+  /** Profile-independent workloads, the same in every profile. */
   readonly base: ResolvedWorkload[];
-  /** ML variants, service by service, in profile order. */
+  /** Per-profile variants, workload by workload, in profile order. */
   readonly variants: ResolvedWorkload[];
-  /** Base images to build. */
   readonly baseImages: ResolvedBaseImage[];
-  /** Service images to build. */
   readonly serviceImages: ResolvedServiceImage[];
+  readonly manifests: ResolvedManifest[];
+}
+
+/**
+ * The workloads of one profile: the profile-independent ones and that profile's variants.
+ * @internal
+ */
+export function workloadsIn(stack: ResolvedStack, profile: string): ResolvedWorkload[] {
+  return [...stack.base, ...stack.variants.filter((w) => w.profile === profile)];
+}
+
+/**
+ * Fails to compile when a kind is not handled: call it in the `default` of a switch on `kind`.
+ * @internal
+ */
+export function assertNever(x: never): never {
+  throw new Error(`unhandled workload kind ${JSON.stringify(x)}`);
 }

@@ -1,137 +1,232 @@
 import * as fs from 'fs';
-import { Size } from 'cdk8s';
 import * as path from 'path';
-import { BaseImage } from '../base-image';
+import type { BaseImage } from '../base-image';
 import { minDriverMajor } from '../cuda-driver';
-import { SECRETS_DIR, secretFileName } from '../env';
-import { DeclarationError, DeclarationProblem, pathOf, show } from '../errors';
-import { GpuKind } from '../gpu';
+import { EnvValue, expandTemplate, secretPath, templateReferences } from '../env';
+import { DeclarationError, DeclarationProblem, pathOf, recordedProblems, show } from '../errors';
+import { GpuRequest } from '../gpu';
 import { HealthCheckKind } from '../health-check';
 import { ImageFlavor } from '../image-flavor';
 import type { MlApp } from '../ml-app';
-import { MlService } from '../ml-service';
-import { Profile, profilesOf } from '../profile';
-import { CACHE_DIR, Service, TMP_DIR, portName, servicesOf } from '../service';
+import type { Profile } from '../profile';
+import { targetsByName } from '../targets/registry';
+import { CACHE_DIR, TMP_DIR, Workload, portName } from '../workloads/workload';
 import { checkServiceDockerfile } from './dockerfile-contract';
 import {
-  ResolvedBaseImage, ResolvedEnv, ResolvedProfile, ResolvedServiceImage, ResolvedStack, ResolvedWorkload,
+  ResolvedBaseImage, ResolvedContainer, ResolvedEnv, ResolvedManifest, ResolvedServiceImage, ResolvedStack,
+  ResolvedWorkload,
 } from './model';
 
+type Report = (scope: { node: { path: string } } | string, message: string) => void;
+
 /**
- * Turns the construct tree into one runtime-neutral description: every cross-construct rule is checked here, every
- * default applied here, so that renderers only translate.
- *
- * @throws DeclarationError listing every problem found, each with its construct path
+ * The parts of an app the resolver reads, so that MlApp can hand them over without the resolver importing it.
+ * @internal
  */
-export function resolve(app: MlApp): ResolvedStack {
-  const problems: DeclarationProblem[] = [];
-  const report = (scope: Service | Profile | BaseImage | MlApp, message: string) => problems.push({ path: pathOf(scope), message });
+export interface AppDeclaration {
+  readonly app: MlApp;
+  readonly workloads: Workload[];
+  readonly profiles: Profile[];
+  readonly baseImages: BaseImage[];
+  readonly manifests: Array<{ profile: string; object: Record<string, unknown> }>;
+  readonly policies: ResolvedContainer['policies'];
+}
 
-  const services = servicesOf(app);
-  const profiles = profilesOf(app);
-  const baseImageConstructs = app.node.findAll().filter(BaseImage.isBaseImage);
+/**
+ * Turns the construct tree into one runtime-neutral model: every cross-construct rule is checked here, every
+ * default applied here, so that targets only translate. Target-specific checks run after, in the targets.
+ *
+ * @throws DeclarationError listing every problem found in the app, each with its construct path
+ * @internal
+ */
+export function resolve(decl: AppDeclaration): ResolvedStack {
+  const { app, workloads, profiles, baseImages } = decl;
+  const problems: DeclarationProblem[] = [...recordedProblems(app)];
+  const report: Report = (scope, message) => problems.push({ path: typeof scope === 'string' ? scope : pathOf(scope as any), message });
+  const stopIfProblems = () => {
+    if (problems.length) throw new DeclarationError(dedupe(problems, (p) => `${p.path}\u0000${p.message}`));
+  };
+  // Constructor problems can leave values the cross-construct checks do not expect; report those alone.
+  stopIfProblems();
 
-  checkUnique(services, (s) => s.name, (s, n) => report(s, `service name '${n}' is declared twice (also at ${pathOf(services.find((o) => o.name === n)!)}): give each service its own name`));
-  checkUnique(profiles, (p) => p.name, (p, n) => report(p, `profile name '${n}' is declared twice: give each profile its own name`));
+  checkUnique(workloads, (w) => w.name, (w, n, first) => report(w, `workload name '${n}' is declared twice (also at ${pathOf(first)}): give each workload its own name`));
+  checkUnique(profiles, (p) => p.name, (p, n, first) => report(p, `profile name '${n}' is declared twice (also at ${pathOf(first)}): give each profile its own name`));
   const defaults = profiles.filter((p) => p.isDefault);
-  if (defaults.length > 1) {
-    report(defaults[1], `profiles ${show(defaults.map((p) => p.name))} are all marked default: Compose runs one default profile, so mark only one`);
+  if (defaults.length > 1) report(defaults[1], `profiles ${show(defaults.map((p) => p.name))} are all marked default: Compose runs one default profile, so mark only one`);
+  checkUnique(baseImages, (b) => b.flavor, (b, f, first) => report(b, `a second base image of flavor '${f}' is declared (the first is ${pathOf(first)}): declare one base image per flavor`));
+  const baseByFlavor = new Map(baseImages.map((b) => [b.flavor, b]));
+  const profileNames = profiles.map((p) => p.name);
+  const targets = targetsByName();
+  for (const p of profiles) {
+    for (const t of p.targets) {
+      const target = targets.get(t);
+      if (!target || target.scope !== 'profile') report(p, `target ${show(t)} is not a profile target: use ${show([...targets.values()].filter((x) => x.scope === 'profile').map((x) => x.name))}`);
+    }
   }
-  checkUnique(baseImageConstructs, (b) => b.flavor, (b, f) => report(b, `a second base image of flavor '${f}' is declared: declare one base image per flavor`));
-  const baseByFlavor = new Map(baseImageConstructs.map((b) => [b.flavor, b]));
+  if (profiles.length === 0) report(app, 'the app declares no profile: keep builtInProfiles, or declare one with new Profile(app, ...)');
 
-  const byName = new Map(services.map((s) => [s.name, s]));
-  for (const s of services) {
-    for (const d of s.dependsOn) {
-      if (!byName.has(d)) report(s, `dependency '${d}' is not a declared service: declare it, or depend on one of ${show([...byName.keys()])}`);
-      if (d === s.name) report(s, `service '${d}' depends on itself: remove the dependency`);
-      if (!MlService.isMlService(s) && MlService.isMlService(byName.get(d))) {
-        report(s, `base service '${s.name}' depends on ML service '${d}', whose Compose variants are profile-specific ('${d}-<profile>'): reach it by its alias '${d}' instead of depending on it`);
+  const byName = new Map(workloads.map((w) => [w.name, w]));
+  for (const w of workloads) {
+    for (const d of w.dependencies) {
+      if (!byName.has(d.name)) report(w, `dependency '${d.name}' is not a declared workload: declare it, or depend on one of ${show([...byName.keys()])}`);
+      else if (d.name === w.name) report(w, `workload '${d.name}' depends on itself: remove the dependency`);
+    }
+    for (const p of [...(w.profiles ?? []), ...Object.keys(w.gpuByProfile)]) {
+      if (!profileNames.includes(p)) report(w, `profile '${p}' is not declared: use one of ${show(profileNames)} or declare it with new Profile()`);
+    }
+    if (w.imageSource?.build) checkBuildContext(app.rootDir, w, report);
+  }
+  const cycle = findCycle(workloads, byName);
+  if (cycle) report(byName.get(cycle[0])!, `dependency cycle ${cycle.join(' -> ')}: Compose cannot order these workloads, so break the cycle`);
+  for (const p of profiles) {
+    if (!baseByFlavor.has(p.flavor) && workloads.some((w) => w.imageSource?.build)) {
+      report(p, `profile '${p.name}' needs a base image of flavor '${p.flavor}' and none is declared: declare new BaseImage(app, ..., { flavor: '${p.flavor}' })`);
+    }
+  }
+  stopIfProblems();
+
+  // A workload has a variant per profile when anything about it differs by profile, or when it depends on such a
+  // workload (Compose's depends_on must name the variant of the same profile).
+  const perProfile = new Map<string, boolean>();
+  const isPerProfile = (w: Workload): boolean => {
+    if (perProfile.has(w.name)) return perProfile.get(w.name)!;
+    perProfile.set(w.name, false);
+    const own = !!w.imageSource?.build || w.profiles !== undefined || w.gpu.takesGpus || Object.keys(w.gpuByProfile).length > 0;
+    const result = own || w.dependencies.some((d) => isPerProfile(byName.get(d.name)!));
+    perProfile.set(w.name, result);
+    return result;
+  };
+  const profilesOfWorkload = (w: Workload): string[] => (isPerProfile(w) ? profileNames.filter((p) => !w.profiles || w.profiles.includes(p)) : profileNames);
+  for (const w of workloads) {
+    for (const d of w.dependencies) {
+      if (d.optional) continue;
+      const target = byName.get(d.name)!;
+      const missing = profilesOfWorkload(w).filter((p) => !profilesOfWorkload(target).includes(p));
+      if (missing.length) {
+        report(w, `workload '${w.name}' runs in profile(s) ${show(missing)} where its dependency '${d.name}' (${pathOf(target)}) does not: add them to '${d.name}' profiles, limit '${w.name}' profiles, or declare Dependency.optional('${d.name}')`);
       }
     }
   }
-  const cycle = findCycle(services, byName);
-  if (cycle) report(byName.get(cycle[0])!, `dependency cycle ${cycle.join(' -> ')}: Compose cannot order these services, so break the cycle`);
-
-  for (const s of services) {
-    if (!MlService.isMlService(s) && s.image === undefined) report(s, `service '${s.name}' has no image: give 'image' with a version tag, e.g. 'postgres:16.4-bookworm', or declare an MlService to build one`);
-  }
-  const mlServices = services.filter(MlService.isMlService);
-  const profileNames = new Set(profiles.map((p) => p.name));
-  for (const s of mlServices) {
-    for (const p of s.profiles ?? []) {
-      if (!profileNames.has(p)) report(s, `profile '${p}' is not declared: use one of ${show([...profileNames])} or declare it with new Profile()`);
-    }
-    checkBuildContext(app, s, report);
-  }
-  for (const p of profiles) {
-    if (!baseByFlavor.has(p.flavor)) report(p, `profile '${p.name}' needs a base image of flavor '${p.flavor}' and none is declared: declare new BaseImage(app, ..., { flavor: '${p.flavor}' })`);
-  }
-  if (problems.length) throw new DeclarationError(problems);
 
   const resolvedBases = new Map<ImageFlavor, ResolvedBaseImage>();
-  for (const b of baseImageConstructs) resolvedBases.set(b.flavor, resolveBaseImage(app, b));
+  for (const b of baseImages) resolvedBases.set(b.flavor, resolveBaseImage(app, b));
+  const keyOf = (name: string, profile: string | undefined) => (profile !== undefined && isPerProfile(byName.get(name)!) ? `${name}-${profile}` : name);
 
-  const base = services.filter((s) => !MlService.isMlService(s)).map((s) => resolveBaseService(s));
+  const base: ResolvedWorkload[] = [];
   const variants: ResolvedWorkload[] = [];
-  for (const s of mlServices) {
+  for (const w of workloads) {
+    if (!isPerProfile(w)) {
+      base.push(resolveWorkload(app, decl, w, undefined, undefined, byName, keyOf, report));
+      continue;
+    }
     for (const p of profiles) {
-      if (s.profiles && !s.profiles.includes(p.name)) continue;
-      const w = resolveVariant(app, s, p, resolvedBases.get(p.flavor)!, report);
-      if (w) variants.push(w);
+      if (w.profiles && !w.profiles.includes(p.name)) continue;
+      const bi = w.imageSource?.build ? resolvedBases.get(p.flavor) : undefined;
+      variants.push(resolveWorkload(app, decl, w, p, bi, byName, keyOf, report));
     }
   }
-  checkHostPorts(base, variants, byName, report);
-  if (problems.length) throw new DeclarationError(problems);
+  const built = workloads.filter((w) => w.imageSource?.build);
+  const serviceImages = built.map((w) => resolveServiceImage(app, w, profiles, resolvedBases));
+  checkHostPorts([...base, ...variants], byName, report);
+  checkDerivedNames(app, [...base, ...variants], [...resolvedBases.values()], serviceImages, byName, report);
+  const manifests = resolveManifests(app, decl, profiles, report);
+  stopIfProblems();
 
-  return {
+  const stack: ResolvedStack = {
     name: app.name,
     namespace: app.namespace,
     outdir: app.outdir,
-    profiles: profiles.map((p): ResolvedProfile => ({ name: p.name, flavor: p.flavor, compose: p.compose, kubernetes: p.kubernetes, isDefault: p.isDefault })),
+    profiles: profiles.map((p) => ({ name: p.name, flavor: p.flavor, targets: [...p.targets], isDefault: p.isDefault, dev: p.dev })),
     base,
     variants,
     baseImages: [...resolvedBases.values()],
-    serviceImages: mlServices.map((s) => resolveServiceImage(app, s, profiles, resolvedBases)),
+    serviceImages,
+    manifests,
   };
+  for (const t of targets.values()) {
+    const names = t.scope === 'app' ? profileNames : profiles.filter((p) => p.targets.includes(t.name)).map((p) => p.name);
+    if (t.scope === 'app' || names.length) t.check(stack, names, (p, m) => report(p, m));
+  }
+  stopIfProblems();
+  return stack;
 }
 
 function resolveBaseImage(app: MlApp, b: BaseImage): ResolvedBaseImage {
   return {
     name: b.name, flavor: b.flavor, ref: app.imageRef(b.name, b.tag), upstream: b.upstream, torch: b.torch,
     torchvision: b.torchvision, python: b.python, cuda: b.cuda, packages: b.packages, uid: b.uid,
-    dir: path.posix.join(app.outdir, 'docker', 'images', b.name),
+    dir: `docker/images/${b.name}`,
   };
 }
 
-function serviceImageRef(app: MlApp, s: MlService, flavor: ImageFlavor, dev: boolean): string {
-  return app.imageRef(s.name, `${s.version}-${flavor}${dev ? '-dev' : ''}`);
+function imageRef(app: MlApp, w: Workload, flavor: ImageFlavor, dev: boolean): string {
+  return app.imageRef(w.name, `${w.imageSource!.build!.version ?? '0.1.0'}-${flavor}${dev ? '-dev' : ''}`);
 }
 
-function serviceDockerfile(app: MlApp, s: MlService): string {
-  return s.dockerfile ? path.posix.join(s.build, s.dockerfile) : path.posix.join(app.outdir, 'docker', 'images', s.name, 'Dockerfile');
+function dockerfileOf(app: MlApp, w: Workload): string {
+  const b = w.imageSource!.build!;
+  return b.dockerfile ? path.posix.join(b.context, b.dockerfile) : path.posix.join(app.outdir, 'docker', 'images', w.name, 'Dockerfile');
 }
 
-function resolveServiceImage(app: MlApp, s: MlService, profiles: Profile[], bases: Map<ImageFlavor, ResolvedBaseImage>): ResolvedServiceImage {
-  const flavors = [...new Set(profiles.filter((p) => !s.profiles || s.profiles.includes(p.name)).map((p) => p.flavor))].sort();
+function resolveServiceImage(app: MlApp, w: Workload, profiles: Profile[], bases: Map<ImageFlavor, ResolvedBaseImage>): ResolvedServiceImage {
+  const b = w.imageSource!.build!;
+  const flavors = [...new Set(profiles.filter((p) => !w.profiles || w.profiles.includes(p.name)).map((p) => p.flavor))].sort();
   return {
-    name: s.name, path: pathOf(s), context: s.build, dockerfile: serviceDockerfile(app, s), synthesized: !s.dockerfile,
-    pipPackages: s.pipPackages, devPackages: s.devPackages, copy: s.copy, command: s.command!, port: s.ports[0].port, uid: s.user,
+    name: w.name, path: pathOf(w), context: b.context, dockerfile: dockerfileOf(app, w), synthesized: !b.dockerfile,
+    pipPackages: { ...(b.pipPackages ?? {}) }, devPackages: { ...(b.devPackages ?? { debugpy: '1.8.5', watchfiles: '0.24.0' }) },
+    copy: (b.copy ?? [{ from: 'app', to: '/app/app' }]).map((c) => ({ ...c })),
+    command: w.command ? [...w.command] : undefined, port: w.ports[0]?.port, uid: w.user,
     defaultBase: (bases.get(ImageFlavor.CPU) ?? bases.values().next().value!).ref,
-    variants: flavors.map((f) => ({ flavor: f, ref: serviceImageRef(app, s, f, false), base: bases.get(f)! })),
+    variants: flavors.map((f) => ({ flavor: f, ref: imageRef(app, w, f, false), base: bases.get(f)! })),
   };
 }
 
-function commonEnv(s: Service, gpu: boolean, ml: boolean): ResolvedEnv[] {
-  const env: ResolvedEnv[] = Object.entries(s.env).map(([name, v]) => v.secretRef
-    ? { name, value: `${SECRETS_DIR}/${secretFileName(v.secretRef)}`, secret: { ...v.secretRef, file: secretFileName(v.secretRef) } }
-    : { name, value: v.value! });
+function resolveEnv(w: Workload, report: Report): ResolvedEnv[] {
+  const declared = w.env;
+  const out = new Map<string, ResolvedEnv>();
+  const visiting = new Set<string>();
+  const valueOf = (name: string): ResolvedEnv | undefined => {
+    if (out.has(name)) return out.get(name);
+    const v: EnvValue | undefined = declared[name];
+    if (!v) return undefined;
+    let r: ResolvedEnv;
+    if (v.type === 'secret') {
+      const ref = v.secretRef!;
+      const p = secretPath(ref);
+      r = { name, value: p, secret: { secret: ref.secret, key: ref.key, path: p, composeName: `${ref.secret}_${ref.key}` } };
+    } else if (v.type === 'template') {
+      if (visiting.has(name)) {
+        report(w, `environment variable ${name} refers to itself through ${show([...visiting])}: break the cycle`);
+        return { name, value: '' };
+      }
+      visiting.add(name);
+      const value = expandTemplate(v.value!, (ref) => {
+        const x = valueOf(ref);
+        if (x === undefined) report(w, `environment variable ${name} refers to \${${ref}}, which the workload does not declare: declare ${ref}, or write $\${ for a literal '\${'`);
+        return x?.value ?? '';
+      });
+      visiting.delete(name);
+      r = { name, value };
+    } else {
+      r = { name, value: v.value! };
+    }
+    out.set(name, r);
+    return r;
+  };
+  for (const name of Object.keys(declared)) {
+    valueOf(name);
+    if (declared[name].type === 'template') templateReferences(declared[name].value!);
+  }
+  return Object.keys(declared).map((n) => out.get(n)!);
+}
+
+function managedEnv(w: Workload, gpu: boolean, ml: boolean): ResolvedEnv[] {
   // The root filesystem is read-only: point every cache at the writable cache mount.
-  env.push({ name: 'HOME', value: CACHE_DIR }, { name: 'XDG_CACHE_HOME', value: CACHE_DIR });
+  const env: ResolvedEnv[] = [{ name: 'HOME', value: CACHE_DIR }, { name: 'XDG_CACHE_HOME', value: CACHE_DIR }];
   if (ml) {
     env.push({ name: 'TORCH_HOME', value: `${CACHE_DIR}/torch` });
     // BLAS and OpenMP otherwise start one thread per host core and thrash inside a CPU limit.
-    const threads = String(s.cpuLimit.toThreads());
+    const threads = String(w.cpuLimit.toThreads());
     env.push({ name: 'OMP_NUM_THREADS', value: threads }, { name: 'MKL_NUM_THREADS', value: threads });
   }
   // The NVIDIA runtime exposes every GPU to a container whose image sets NVIDIA_VISIBLE_DEVICES=all (CUDA images do).
@@ -139,129 +234,212 @@ function commonEnv(s: Service, gpu: boolean, ml: boolean): ResolvedEnv[] {
   return env;
 }
 
-function resolveCommon(s: Service, gpu: boolean, ml: boolean) {
-  const hc = s.healthCheck;
-  const firstPort = s.ports[0]?.port;
-  const env = commonEnv(s, gpu, ml);
-  return {
-    service: s.name,
-    path: pathOf(s),
-    component: s.component,
-    command: s.command ? [...s.command] : undefined,
+function gpuIn(w: Workload, p: Profile | undefined): GpuRequest | undefined {
+  if (!p || !p.takesGpus) return undefined;
+  const explicit = w.gpuByProfile[p.name];
+  const request = explicit ?? w.gpu;
+  if (!request.takesGpus) return undefined;
+  return explicit ?? p.gpuOverride ?? request;
+}
+
+function resolveWorkload(
+  app: MlApp, decl: AppDeclaration, w: Workload, p: Profile | undefined, base: ResolvedBaseImage | undefined,
+  byName: Map<string, Workload>, keyOf: (name: string, profile: string | undefined) => string, report: Report,
+): ResolvedWorkload {
+  const request = gpuIn(w, p);
+  const build = w.imageSource?.build;
+  const dev = !!(p?.dev && build);
+  const env = [...resolveEnv(w, report), ...managedEnv(w, request !== undefined, !!build)];
+  const hc = w.healthCheck;
+  const firstPort = w.ports[0]?.port;
+  const ports = w.ports.map((x, i) => ({ name: portName(x, i), port: x.port, hostPort: x.hostPort, hostIp: x.hostIp }));
+  if (dev) ports.push({ name: 'debug', port: w.dev.debugPort ?? 5678, hostPort: w.dev.debugHostPort ?? 0, hostIp: '127.0.0.1' });
+  let minDriver: number | undefined;
+  if (request) {
+    minDriver = base?.cuda ? minDriverMajor(base.cuda) : undefined;
+    if (base?.cuda && minDriver === undefined) report(p!, `CUDA ${show(base.cuda)} has no entry in the driver table: add it to CUDA_MIN_DRIVER_MAJOR or use a listed CUDA version`);
+  }
+  const devSource = w.dev.source ?? build?.copy?.[0] ?? { from: 'app', to: '/app/app' };
+  const common: ResolvedContainer = {
+    service: w.name,
+    key: keyOf(w.name, p?.name),
+    profile: p && (keyOf(w.name, p.name) !== w.name) ? p.name : undefined,
+    path: pathOf(w),
+    ml: !!build,
+    component: w.component,
+    image: build ? imageRef(app, w, p!.flavor, dev) : w.imageSource!.ref!,
+    build: build ? {
+      context: build.context,
+      dockerfile: dockerfileOf(app, w),
+      args: { BASE_IMAGE: base!.ref },
+      target: dev ? 'dev' : 'runtime',
+    } : undefined,
+    command: dev ? [...(w.dev.command ?? w.command ?? [])] : (w.command ? [...w.command] : undefined),
     env,
-    ports: s.ports.map((p, i) => ({ name: portName(p, i), port: p.port, hostPort: p.hostPort })),
-    volumes: s.volumes.map((v) => ({
-      claim: `${s.name}-${v.name}`, path: v.path, sizeMiB: (v.size ?? Size.gibibytes(1)).toMebibytes(),
+    ports,
+    volumes: w.volumes.map((v) => ({
+      name: v.name, claim: `${w.name}-${v.name}`, path: v.path, sizeMiB: v.size ? v.size.toMebibytes() : 1024,
       readOnly: v.readOnly ?? false, storageClassName: v.storageClassName,
     })),
-    scratch: [TMP_DIR, CACHE_DIR, ...s.writablePaths],
-    secrets: dedupe(env.flatMap((e) => (e.secret ? [e.secret] : [])), (x) => x.file),
-    shmMiB: s.shmSize?.toMebibytes(),
-    cpuRequestMillis: s.cpuRequest.millis,
-    cpuLimitMillis: s.cpuLimit.millis,
-    memoryRequestMiB: s.memoryRequest.toMebibytes(),
-    memoryLimitMiB: s.memoryLimit.toMebibytes(),
+    scratch: [TMP_DIR, CACHE_DIR, ...w.writablePaths],
+    secrets: dedupe(env.flatMap((e) => (e.secret ? [e.secret] : [])), (x) => x.path),
+    binds: dev ? [{ source: path.posix.normalize(path.posix.join(build!.context, devSource.from)), target: devSource.to }] : [],
+    shmMiB: w.shmSize?.toMebibytes(),
+    cpuRequestMillis: w.cpuRequest.millis,
+    cpuLimitMillis: w.cpuLimit.millis,
+    memoryRequestMiB: w.memoryRequest.toMebibytes(),
+    memoryLimitMiB: w.memoryLimit.toMebibytes(),
+    gpu: request ? { kind: request.kind, resourceName: request.resourceName, count: request.count, deviceIds: request.deviceIds } : undefined,
     health: hc ? {
-      kind: hc.kind === HealthCheckKind.HTTP ? 'http' as const : 'command' as const,
+      kind: hc.kind === HealthCheckKind.HTTP ? 'http' : 'command',
       path: hc.path,
+      livenessPath: hc.livenessPath,
       port: hc.kind === HealthCheckKind.HTTP ? hc.port ?? firstPort : undefined,
       command: hc.command ?? ['curl', '-fsS', `http://127.0.0.1:${hc.port ?? firstPort}${hc.path}`],
       intervalSeconds: hc.intervalSeconds,
       startupSeconds: hc.startupSeconds,
     } : undefined,
-    user: s.user,
-    dependsOn: s.dependsOn,
-    replicas: s.replicas,
-    binds: [],
-  };
-}
-
-function resolveBaseService(s: Service): ResolvedWorkload {
-  return { ...resolveCommon(s, false, false), key: s.name, ml: false, image: s.image! };
-}
-
-type Report = (scope: Service | Profile | BaseImage | MlApp, message: string) => void;
-
-function resolveVariant(app: MlApp, s: MlService, p: Profile, base: ResolvedBaseImage, report: Report): ResolvedWorkload | undefined {
-  const request = p.takesGpus ? (p.gpuOverride ?? s.gpu) : undefined;
-  if (request && p.compose && request.kind === GpuKind.MIG && !request.deviceIds) {
-    report(s, `GPU request ${show(request.resourceName)} in profile '${p.name}' cannot render for Compose: Compose selects MIG slices only by device id, so pass GpuRequest.mig('${request.migProfile}', ${request.count}, { deviceIds: ['MIG-…'] }) or set compose: false on the profile`);
-    return undefined;
-  }
-  const common = resolveCommon(s, request !== undefined, true);
-  const ports = p.dev ? [...common.ports, { name: 'debug', port: s.debugPort, hostPort: s.debugPort }] : common.ports;
-  let minDriver: number | undefined;
-  if (request) {
-    minDriver = minDriverMajor(base.cuda ?? '');
-    if (minDriver === undefined) report(p, `CUDA ${show(base.cuda)} has no entry in the driver table: add it to CUDA_MIN_DRIVER_MAJOR or use a listed CUDA version`);
-  }
-  return {
-    ...common,
-    key: `${s.name}-${p.name}`,
-    profile: p.name,
-    ml: true,
-    image: serviceImageRef(app, s, p.flavor, p.dev),
-    build: {
-      context: s.build,
-      dockerfile: serviceDockerfile(app, s),
-      args: { BASE_IMAGE: base.ref },
-      target: p.dev ? 'dev' : 'runtime',
-    },
-    command: p.dev ? [...s.devCommand] : common.command,
-    ports,
-    binds: p.dev ? [{ source: path.posix.join(s.build, s.devSource.from), target: s.devSource.to }] : [],
-    gpu: request ? { kind: request.kind, resourceName: request.resourceName, count: request.count, deviceIds: request.deviceIds } : undefined,
+    user: w.user,
+    dependsOn: w.dependencies
+      .filter((d) => !p || !byName.get(d.name)!.profiles || byName.get(d.name)!.profiles!.includes(p.name))
+      .map((d) => {
+        const t = byName.get(d.name)!;
+        return { service: t.name, key: keyOf(t.name, p?.name), healthy: t.healthCheck !== undefined, job: t._kindSpec().kind === 'job' };
+      }),
     scheduling: request ? {
-      runtimeClassName: p.runtimeClassName, gpuProducts: [...p.gpuProducts], minGpuMemoryMiB: p.minGpuMemoryMiB, minDriverMajor: minDriver,
+      runtimeClassName: p!.runtimeClassName, gpuProducts: [...p!.gpuProducts], minGpuMemoryMiB: p!.minGpuMemoryMiB, minDriverMajor: minDriver,
     } : undefined,
+    policies: [...decl.policies, ...w.policies],
+    composeOverrides: w._overrides.compose.filter((o) => o.profile === undefined || o.profile === p?.name).map((o) => o.patch),
+    kubernetesOverrides: w._overrides.kubernetes.filter((o) => o.profile === undefined || o.profile === p?.name).map((o) => ({ kind: o.kind, patch: o.patch })),
   };
+  if (build && !build.dockerfile && !w.command) {
+    report(w, `workload '${w.name}' is built on the ML base image with a synthesized Dockerfile but has no command, which becomes the image's CMD: give 'command', or bring your own 'dockerfile'`);
+  }
+  for (const o of [...w._overrides.compose, ...w._overrides.kubernetes]) {
+    if (o.profile !== undefined && !decl.profiles.some((x) => x.name === o.profile)) {
+      report(w, `override for profile ${show(o.profile)} names no declared profile: use one of ${show(decl.profiles.map((x) => x.name))}`);
+    }
+  }
+  return { ...common, ...w._kindSpec() };
 }
 
-function checkBuildContext(app: MlApp, s: MlService, report: Report): void {
-  const context = path.join(app.rootDir, s.build);
+function resolveManifests(app: MlApp, decl: AppDeclaration, profiles: Profile[], report: Report): ResolvedManifest[] {
+  return decl.manifests.map((m) => {
+    const profile = profiles.find((p) => p.name === m.profile);
+    if (!profile) report(app, `addManifest names profile ${show(m.profile)}, which is not declared: use one of ${show(profiles.map((p) => p.name))}`);
+    else if (!profile.kubernetes) report(app, `addManifest names profile '${m.profile}', which does not render for Kubernetes: add 'kubernetes' to its targets or choose another profile`);
+    return { profile: m.profile, path: pathOf(app), object: m.object };
+  });
+}
+
+function checkBuildContext(rootDir: string, w: Workload, report: Report): void {
+  const b = w.imageSource!.build!;
+  const context = path.join(rootDir, b.context);
   if (!fs.existsSync(context) || !fs.statSync(context).isDirectory()) {
-    report(s, `build context ${show(s.build)} is not a folder under ${app.rootDir}: create it or fix the path`);
+    report(w, `build context ${show(b.context)} is not a folder under ${rootDir}: create it or fix the path`);
     return;
   }
-  if (s.dockerfile) {
-    const file = path.join(context, s.dockerfile);
+  if (b.dockerfile) {
+    const file = path.join(context, b.dockerfile);
+    const shown = show(path.posix.join(b.context, b.dockerfile));
     if (!fs.existsSync(file)) {
-      report(s, `dockerfile ${show(path.posix.join(s.build, s.dockerfile))} does not exist: create it, or drop 'dockerfile' to have one synthesized`);
+      report(w, `dockerfile ${shown} does not exist: create it, or drop 'dockerfile' to have one synthesized`);
+      return;
+    }
+    if (!fs.statSync(file).isFile()) {
+      report(w, `dockerfile ${shown} is not a file: point 'dockerfile' at the Dockerfile itself`);
       return;
     }
     const problem = checkServiceDockerfile(fs.readFileSync(file, 'utf8'));
-    if (problem) report(s, `dockerfile ${show(path.posix.join(s.build, s.dockerfile))} ${problem}`);
+    if (problem) report(w, `dockerfile ${shown} ${problem}`);
   }
-  for (const c of s.copy) {
-    if (!fs.existsSync(path.join(context, c.from))) report(s, `copy source ${show(path.posix.join(s.build, c.from))} does not exist: create it or fix 'copy'`);
+  for (const c of b.copy ?? [{ from: 'app', to: '/app/app' }]) {
+    if (!fs.existsSync(path.join(context, c.from))) report(w, `copy source ${show(path.posix.join(b.context, c.from))} does not exist: create it or fix 'copy'`);
   }
 }
 
-function checkHostPorts(base: ResolvedWorkload[], variants: ResolvedWorkload[], byName: Map<string, Service>, report: Report): void {
-  // Variants of one service never run together (one profile at a time), so a host port is owned by a service.
-  const owner = new Map<number, string>();
-  for (const w of [...base, ...variants]) {
+function checkHostPorts(all: ResolvedWorkload[], byName: Map<string, Workload>, report: Report): void {
+  // Variants of one workload never run together (one profile at a time), so a host port is owned by a workload.
+  const owner = new Map<string, string>();
+  for (const w of all) {
     for (const p of w.ports) {
-      if (p.hostPort === undefined) continue;
-      const o = owner.get(p.hostPort);
+      if (!p.hostPort) continue;
+      const key = String(p.hostPort);
+      const o = owner.get(key);
       if (o !== undefined && o !== w.service) {
-        report(byName.get(w.service)!, `host port ${p.hostPort} is already published by service '${o}': publish a different hostPort`);
+        report(byName.get(w.service)!, `host port ${p.hostPort} is already published by workload '${o}': publish a different hostPort`);
       }
-      owner.set(p.hostPort, w.service);
+      owner.set(key, w.service);
     }
   }
 }
 
-function checkUnique<T>(items: T[], key: (t: T) => string, onDuplicate: (t: T, k: string) => void): void {
-  const seen = new Set<string>();
-  for (const i of items) {
-    const k = key(i);
-    if (seen.has(k)) onDuplicate(i, k);
-    seen.add(k);
+/** Every name derived from two declarations must map back to one: a collision is reported naming both. */
+function checkDerivedNames(
+  app: MlApp, all: ResolvedWorkload[], bases: ResolvedBaseImage[], images: ResolvedServiceImage[],
+  byName: Map<string, Workload>, report: Report,
+): void {
+  const claims = new Map<string, string>();
+  const claim = (name: string, source: string, scope: Workload) => {
+    const other = claims.get(name);
+    if (other !== undefined && other !== source) report(scope, `${source} and ${other} both derive the volume/claim name '${name}': rename one of the workloads or volumes`);
+    claims.set(name, source);
+  };
+  const keys = new Map<string, string>();
+  for (const w of all) {
+    const scope = byName.get(w.service)!;
+    const other = keys.get(w.key);
+    if (other !== undefined && other !== `${w.path} in profile ${w.profile}`) {
+      report(scope, `Compose service key '${w.key}' is derived twice: by ${w.path}${w.profile ? ` in profile '${w.profile}'` : ''} and by ${other}: rename one workload or profile`);
+    }
+    keys.set(w.key, `${w.path} in profile ${w.profile}`);
+    for (const v of w.volumes) {
+      claim(v.claim, `volume '${v.name}' of ${w.path}`, scope);
+      if (w.kind === 'stateful') {
+        // StatefulSet claims are named <template>-<statefulset>-<ordinal> by the controller.
+        for (let i = 0; i < w.replicas; i++) claim(`${v.name}-${w.service}-${i}`, `volume '${v.name}' of ${w.path} (replica ${i})`, scope);
+      }
+    }
+    const keysBySecret = new Map<string, string>();
+    for (const s of w.secrets) {
+      const folded = `${s.secret}/${s.key.toLowerCase()}`;
+      const prev = keysBySecret.get(folded);
+      if (prev !== undefined && prev !== s.key) {
+        report(scope, `secret '${s.secret}' keys '${prev}' and '${s.key}' differ only in case, and Compose reads both from one file on case-insensitive disks (macOS, Windows): rename one key`);
+      }
+      keysBySecret.set(folded, s.key);
+    }
+  }
+  const targets = new Map<string, string>();
+  const folders = new Map<string, string>();
+  const own = (map: Map<string, string>, what: string, name: string, source: string, scope: any) => {
+    const other = map.get(name);
+    if (other !== undefined && other !== source) report(scope, `${what} '${name}' is derived twice: by ${source} and by ${other}: rename one`);
+    map.set(name, source);
+  };
+  for (const b of bases) {
+    const scope = app.node.findAll().find((c) => pathOf(c) !== '' && (c as any).name === b.name && (c as any).flavor === b.flavor) ?? app;
+    own(targets, 'bake target', b.name, `base image '${b.name}'`, scope);
+    own(folders, 'image folder', b.dir, `base image '${b.name}'`, scope);
+  }
+  for (const s of images) {
+    const scope = byName.get(s.name)!;
+    for (const v of s.variants) own(targets, 'bake target', `${s.name}-${v.flavor}`, `workload ${s.path}`, scope);
+    if (s.synthesized) own(folders, 'image folder', `docker/images/${s.name}`, `workload ${s.path}`, scope);
   }
 }
 
-function findCycle(services: Service[], byName: Map<string, Service>): string[] | undefined {
+function checkUnique<T>(items: T[], key: (t: T) => string, onDuplicate: (t: T, k: string, first: T) => void): void {
+  const seen = new Map<string, T>();
+  for (const i of items) {
+    const k = key(i);
+    if (seen.has(k)) onDuplicate(i, k, seen.get(k)!);
+    else seen.set(k, i);
+  }
+}
+
+function findCycle(workloads: Workload[], byName: Map<string, Workload>): string[] | undefined {
   const state = new Map<string, 'visiting' | 'done'>();
   const stack: string[] = [];
   const visit = (n: string): string[] | undefined => {
@@ -278,8 +456,8 @@ function findCycle(services: Service[], byName: Map<string, Service>): string[] 
     state.set(n, 'done');
     return undefined;
   };
-  for (const s of services) {
-    const c = visit(s.name);
+  for (const w of workloads) {
+    const c = visit(w.name);
     if (c) return c;
   }
   return undefined;

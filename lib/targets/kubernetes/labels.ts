@@ -1,4 +1,4 @@
-import { ResolvedWorkload } from '../resolve/model';
+import { ResolvedWorkload } from '../../resolve/model';
 
 /** The profile a manifest was rendered for. */
 export const PROFILE_LABEL = 'cdk8s-ml/profile';
@@ -12,11 +12,17 @@ export function selectorLabels(w: ResolvedWorkload): Record<string, string> {
   return { 'app.kubernetes.io/name': w.service, 'app.kubernetes.io/instance': w.service };
 }
 
+/** The image tag, which becomes the version label; undefined for an image pinned by digest alone. */
+export function imageTag(image: string): string | undefined {
+  const last = image.split('@')[0].split('/').pop()!;
+  return last.includes(':') ? last.slice(last.indexOf(':') + 1) : undefined;
+}
+
 export function workloadLabels(stackName: string, w: ResolvedWorkload): Record<string, string> {
-  const version = w.image.includes(':') ? w.image.slice(w.image.lastIndexOf(':') + 1) : undefined;
+  const version = imageTag(w.image);
   return {
     ...selectorLabels(w),
-    ...(version && /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(version) ? { 'app.kubernetes.io/version': version } : {}),
+    ...(version ? { 'app.kubernetes.io/version': version } : {}),
     'app.kubernetes.io/component': w.component,
     'app.kubernetes.io/part-of': stackName,
     'app.kubernetes.io/managed-by': 'cdk8s-ml',

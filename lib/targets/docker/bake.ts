@@ -1,14 +1,17 @@
 import * as path from 'path';
-import { ImageFlavor } from '../image-flavor';
-import { ResolvedStack } from '../resolve/model';
+import { ImageFlavor } from '../../image-flavor';
+import { ResolvedStack } from '../../resolve/model';
 
-/** Where the bake file lives inside the output folder. */
+/** @internal Where the bake file lives inside the output folder. */
 export const BAKE_FILE = 'docker/docker-bake.json';
 
 /** The bake group of each flavor. */
 const GROUP: Record<ImageFlavor, string> = { [ImageFlavor.CPU]: 'cpu', [ImageFlavor.CUDA]: 'gpu' };
 
-/** A bake target (docs.docker.com/build/bake/reference). */
+/**
+ * A bake target (docs.docker.com/build/bake/reference).
+ * @internal
+ */
 export interface BakeTarget {
   /** The build context. */
   context: string;
@@ -24,13 +27,13 @@ export interface BakeTarget {
   tags: string[];
 }
 
-/** A bake group. */
+/** @internal A bake group. */
 export interface BakeGroup {
   /** Target names in the group. */
   targets: string[];
 }
 
-/** A bake file in its JSON form. */
+/** @internal A bake file in its JSON form. */
 export interface BakeFile {
   /** Groups of targets; `default`, `cpu` and `gpu`. */
   group: Record<string, BakeGroup>;
@@ -42,6 +45,7 @@ export interface BakeFile {
  * One build graph: a target per base image and per service x flavor. Service targets take their base through
  * `contexts`, keyed by the exact BASE_IMAGE value, so bake builds the base first and never pulls or pushes it.
  * Paths are relative to the app's root directory: run `docker buildx bake -f <outdir>/docker/docker-bake.json` there.
+ * @internal
  */
 export function renderBake(stack: ResolvedStack): BakeFile {
   const target: Record<string, BakeTarget> = {};
@@ -52,7 +56,7 @@ export function renderBake(stack: ResolvedStack): BakeFile {
     groups[GROUP[flavor]].push(name);
   };
   for (const b of stack.baseImages) {
-    add(b.name, b.flavor, { context: b.dir, dockerfile: 'Dockerfile', tags: [b.ref] });
+    add(b.name, b.flavor, { context: path.posix.join(stack.outdir, b.dir), dockerfile: 'Dockerfile', tags: [b.ref] });
   }
   for (const s of stack.serviceImages) {
     for (const v of s.variants) {

@@ -1,9 +1,9 @@
 import { k8s } from 'cdk8s-plus-28';
-import { Cpu } from '../cpu';
-import { DRIVER_MAJOR_LABEL } from '../cuda-driver';
-import { SECRETS_DIR } from '../env';
-import { ResolvedHealth, ResolvedWorkload } from '../resolve/model';
-import { SHM_DIR } from '../service';
+import { Cpu } from '../../cpu';
+import { DRIVER_MAJOR_LABEL } from '../../cuda-driver';
+import { SECRETS_DIR } from '../../env';
+import { ResolvedHealth, ResolvedWorkload } from '../../resolve/model';
+import { SHM_DIR } from '../../workloads/workload';
 
 /** The taint GPU node pools carry (GPU Operator and managed clouds). */
 export const GPU_TAINT_KEY = 'nvidia.com/gpu';
@@ -15,12 +15,13 @@ export const GPU_TAINT_KEY = 'nvidia.com/gpu';
  * It meets the Pod Security Standards 'restricted' profile: non-root with a fixed UID, no privilege escalation, all
  * capabilities dropped, RuntimeDefault seccomp, read-only root filesystem and only PVC, emptyDir and projected volumes.
  */
-export function podSpec(w: ResolvedWorkload): k8s.PodSpec {
+export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): k8s.PodSpec {
   const volumes: k8s.Volume[] = [];
   const mounts: k8s.VolumeMount[] = [];
   w.volumes.forEach((v, i) => {
-    const name = `data-${i}`;
-    volumes.push({ name, persistentVolumeClaim: { claimName: v.claim, readOnly: v.readOnly } });
+    // A StatefulSet mounts its claim templates by their names; other kinds mount their claims as pod volumes.
+    const name = options.claims ? `data-${i}` : v.name;
+    if (options.claims) volumes.push({ name, persistentVolumeClaim: { claimName: v.claim, readOnly: v.readOnly } });
     mounts.push({ name, mountPath: v.path, readOnly: v.readOnly });
   });
   w.scratch.forEach((p, i) => {
@@ -39,7 +40,8 @@ export function podSpec(w: ResolvedWorkload): k8s.PodSpec {
       name: 'secrets',
       projected: {
         defaultMode: 0o440,
-        sources: w.secrets.map((s) => ({ secret: { name: s.secret, items: [{ key: s.key, path: s.file }] } })),
+        // A folder per secret: `<secret>/<key>` under /run/secrets, where Compose mounts the same file.
+        sources: secretSources(w),
       },
     });
     mounts.push({ name: 'secrets', mountPath: SECRETS_DIR, readOnly: true });
@@ -58,8 +60,8 @@ export function podSpec(w: ResolvedWorkload): k8s.PodSpec {
     image: w.image,
     imagePullPolicy: 'IfNotPresent',
     // Compose `command` replaces CMD and keeps ENTRYPOINT; Kubernetes `args` does the same.
-    args: w.command,
-    env: w.env.map((e) => ({ name: e.name, value: e.value })),
+    args: w.command?.map(escapeExpansion),
+    env: w.env.map((e) => ({ name: e.name, value: escapeExpansion(e.value) })),
     ports: w.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
     resources: {
       requests: { cpu: k8s.Quantity.fromString(Cpu.millis(w.cpuRequestMillis).toQuantity()), memory: k8s.Quantity.fromString(mebibytes(w.memoryRequestMiB)) },
@@ -75,7 +77,7 @@ export function podSpec(w: ResolvedWorkload): k8s.PodSpec {
       seccompProfile: { type: 'RuntimeDefault' },
     },
     volumeMounts: mounts,
-    ...(w.health ? probes(w.health) : {}),
+    ...(w.health && w.kind !== 'job' ? probes(w.health) : {}),
   };
 
   return {
@@ -89,9 +91,25 @@ export function podSpec(w: ResolvedWorkload): k8s.PodSpec {
       seccompProfile: { type: 'RuntimeDefault' },
     },
     ...gpuScheduling(w),
+    ...(w.kind === 'job' ? { restartPolicy: 'Never' } : {}),
     containers: [container],
     volumes,
   };
+}
+
+/**
+ * Kubernetes expands `$(VAR)` in command, args and env values, and reads `$$` as one `$`: doubling every `$`
+ * passes the value through unchanged.
+ * @internal
+ */
+export function escapeExpansion(value: string): string {
+  return value.replace(/\$/g, '$$$$');
+}
+
+function secretSources(w: ResolvedWorkload): k8s.VolumeProjection[] {
+  const bySecret = new Map<string, k8s.KeyToPath[]>();
+  for (const s of w.secrets) bySecret.set(s.secret, [...(bySecret.get(s.secret) ?? []), { key: s.key, path: `${s.secret}/${s.key}` }]);
+  return [...bySecret].map(([name, items]) => ({ secret: { name, items } }));
 }
 
 /** Runtime class, the GPU taint toleration, and node affinity on GPU Feature Discovery labels. */
@@ -113,15 +131,15 @@ function gpuScheduling(w: ResolvedWorkload): Pick<k8s.PodSpec, 'runtimeClassName
 }
 
 function probes(h: ResolvedHealth): Pick<k8s.Container, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
-  const action: k8s.Probe = h.kind === 'http'
-    ? { httpGet: { path: h.path, port: k8s.IntOrString.fromNumber(h.port!) } }
-    : { exec: { command: [...h.command] } };
-  const base = { ...action, periodSeconds: h.intervalSeconds, timeoutSeconds: 5 };
+  const action = (path: string | undefined): k8s.Probe => (h.kind === 'http'
+    ? { httpGet: { path, port: k8s.IntOrString.fromNumber(h.port!) } }
+    : { exec: { command: [...h.command] } });
+  const timing = { periodSeconds: h.intervalSeconds, timeoutSeconds: 5 };
   return {
     // Liveness and readiness start only once this succeeds, so slow model loading is not mistaken for a hang.
-    startupProbe: { ...base, failureThreshold: Math.ceil(h.startupSeconds / h.intervalSeconds) },
-    readinessProbe: { ...base, failureThreshold: 3 },
-    livenessProbe: { ...base, failureThreshold: 3 },
+    startupProbe: { ...action(h.path), ...timing, failureThreshold: Math.ceil(h.startupSeconds / h.intervalSeconds) },
+    readinessProbe: { ...action(h.path), ...timing, failureThreshold: 3 },
+    livenessProbe: { ...action(h.livenessPath ?? h.path), ...timing, failureThreshold: 3 },
   };
 }
 

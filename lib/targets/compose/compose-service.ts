@@ -1,0 +1,122 @@
+import * as path from 'path';
+import type { Service as ComposeService } from '../../../imports/compose-spec';
+import { Cpu } from '../../cpu';
+import { GpuKind } from '../../gpu';
+import { ResolvedWorkload, assertNever } from '../../resolve/model';
+
+/** Where Compose reads secret files from, relative to the app's root directory; git ignores it. */
+export const SECRETS_SOURCE_DIR = '.secrets';
+
+/**
+ * The Compose service of one workload (values as the process must see them; the caller escapes them).
+ * @internal
+ */
+export function composeService(w: ResolvedWorkload, rel: (p: string) => string): ComposeService {
+  const s: ComposeService = {};
+  const profiles = composeProfiles(w);
+  if (profiles) s.profiles = profiles;
+  s.image = w.image;
+  if (w.build) {
+    s.build = {
+      context: rel(w.build.context),
+      dockerfile: path.posix.relative(w.build.context, w.build.dockerfile),
+      target: w.build.target,
+      args: { ...w.build.args },
+    };
+  }
+  if (w.command) s.command = [...w.command];
+  s.user = `${w.user}:${w.user}`;
+  s.read_only = true;
+  s.tmpfs = [...w.scratch];
+  s.cap_drop = ['ALL'];
+  s.security_opt = ['no-new-privileges:true'];
+  s.environment = Object.fromEntries(w.env.map((e) => [e.name, e.value]));
+  if (w.secrets.length) s.secrets = w.secrets.map((x) => ({ source: x.composeName, target: x.path }));
+  const published = w.ports.filter((p) => p.hostPort !== undefined);
+  if (published.length) {
+    s.ports = published.map((p) => ({
+      target: p.port,
+      ...(p.hostPort ? { published: String(p.hostPort) } : {}),
+      ...(p.hostIp ? { host_ip: p.hostIp } : {}),
+      protocol: 'tcp',
+    }));
+  }
+  if (w.ports.length) s.expose = w.ports.map((p) => String(p.port));
+  const mounts = [
+    ...w.volumes.map((v) => ({ type: 'volume' as const, source: v.claim, target: v.path, read_only: v.readOnly })),
+    ...w.binds.map((b) => ({ type: 'bind' as const, source: rel(b.source), target: b.target, read_only: true })),
+  ];
+  if (mounts.length) s.volumes = mounts;
+  if (w.shmMiB !== undefined) s.shm_size = mebibytes(w.shmMiB);
+  if (w.health) {
+    s.healthcheck = {
+      test: ['CMD', ...w.health.command],
+      interval: `${w.health.intervalSeconds}s`,
+      timeout: '5s',
+      retries: 3,
+      start_period: `${w.health.startupSeconds}s`,
+    };
+  }
+  if (w.dependsOn.length) {
+    s.depends_on = Object.fromEntries(w.dependsOn.map((d) => [d.key, {
+      condition: d.job ? 'service_completed_successfully' as const : d.healthy ? 'service_healthy' as const : 'service_started' as const,
+    }]));
+  }
+  // Variants of one workload share its name as an alias, so others reach it at one host name in every profile.
+  if (w.key !== w.service) s.networks = { default: { aliases: [w.service] } };
+  switch (w.kind) {
+    case 'service':
+    case 'stateful':
+      break;
+    case 'job':
+      // One-shot: `docker compose run --rm <key>`; never restarted, never started by `up` (its own profile).
+      s.restart = 'no';
+      break;
+    default:
+      assertNever(w);
+  }
+  s.deploy = {
+    resources: {
+      limits: { cpus: Cpu.millis(w.cpuLimitMillis).toCpus(), memory: mebibytes(w.memoryLimitMiB) },
+      reservations: {
+        cpus: Cpu.millis(w.cpuRequestMillis).toCpus(),
+        memory: mebibytes(w.memoryRequestMiB),
+        ...(w.gpu ? { devices: [gpuDevice(w)] } : {}),
+      },
+    },
+  };
+  return s;
+}
+
+/**
+ * The Compose profiles of a workload: a variant runs in its profile; a job in `jobs` (or `<profile>-jobs`), which
+ * `up` never activates and `docker compose run` activates by itself.
+ * @internal
+ */
+export function composeProfiles(w: ResolvedWorkload): string[] | undefined {
+  if (w.kind === 'job') return [w.profile ? `${w.profile}-jobs` : 'jobs'];
+  return w.profile ? [w.profile] : undefined;
+}
+
+/**
+ * The GPU reservation under deploy.resources.reservations.devices, which every Compose v2 release reads (the
+ * service-level `gpus:` key needs v2.30). `capabilities` is required there.
+ */
+function gpuDevice(w: ResolvedWorkload) {
+  const gpu = w.gpu!;
+  if (gpu.kind === GpuKind.MIG) {
+    // Compose has no MIG profile selector: MIG slices are addressed by their device UUIDs.
+    return { driver: 'nvidia', device_ids: [...gpu.deviceIds!], capabilities: ['gpu'] };
+  }
+  if (gpu.kind === GpuKind.SHARED) {
+    // Docker does not time-slice: every container reserving a GPU shares the physical device, so one device
+    // stands for any number of time-sliced replicas (a documented difference, see parity).
+    return { driver: 'nvidia', count: 1, capabilities: ['gpu'] };
+  }
+  return { driver: 'nvidia', count: gpu.count, capabilities: ['gpu'] };
+}
+
+/** @internal */
+export function mebibytes(mib: number): string {
+  return mib % 1024 === 0 ? `${mib / 1024}g` : `${mib}m`;
+}

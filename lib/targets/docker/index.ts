@@ -1,0 +1,30 @@
+import { ResolvedStack } from '../../resolve/model';
+import { ReportProblem, Target } from '../target';
+import { BAKE_FILE, renderBake } from './bake';
+import { renderBaseDockerfile, renderDockerignore, renderServiceDockerfile } from './dockerfile';
+
+/**
+ * Docker images: the Dockerfiles of the base images and of the workloads that do not bring their own (each with a
+ * Dockerfile-specific .dockerignore), and one bake file building them as a graph. It renders once per app.
+ * @internal
+ */
+export const dockerTarget: Target = {
+  name: 'docker',
+  scope: 'app',
+
+  check(_stack: ResolvedStack, _profiles: string[], _report: ReportProblem): void {
+    // Every image rule (names, contexts, the BASE_IMAGE contract) is a rule of the declaration, checked by the resolver.
+  },
+
+  render(stack: ResolvedStack): Map<string, string> {
+    const files = new Map<string, string>();
+    const inOut = (p: string) => p.slice(stack.outdir.length + 1);
+    for (const b of stack.baseImages) files.set(`${b.dir}/Dockerfile`, renderBaseDockerfile(b));
+    for (const s of stack.serviceImages.filter((i) => i.synthesized)) {
+      files.set(inOut(s.dockerfile), renderServiceDockerfile(s));
+      files.set(`${inOut(s.dockerfile)}.dockerignore`, renderDockerignore(stack.outdir));
+    }
+    if (stack.baseImages.length || stack.serviceImages.length) files.set(BAKE_FILE, `${JSON.stringify(renderBake(stack), null, 2)}\n`);
+    return files;
+  },
+};

@@ -1,0 +1,39 @@
+import { KubernetesPolicy, PolicyContext } from './policy';
+
+/** Properties of a {@link PodDisruptionBudgetPolicy}. */
+export interface PodDisruptionBudgetPolicyProps {
+  /**
+   * Pods that may be down at once during voluntary disruptions (node drains), as a number.
+   * @default 1
+   */
+  readonly maxUnavailable?: number;
+}
+
+/**
+ * A `policy/v1` PodDisruptionBudget for every service or stateful service with two or more replicas. A single
+ * replica gets none: a budget that allows no disruption would block every node drain.
+ */
+export class PodDisruptionBudgetPolicy implements KubernetesPolicy {
+  /** The policy's name in messages. */
+  public readonly id = 'pod-disruption-budget';
+  private readonly maxUnavailable: number;
+
+  constructor(props: PodDisruptionBudgetPolicyProps = {}) {
+    this.maxUnavailable = props.maxUnavailable ?? 1;
+    if (!Number.isInteger(this.maxUnavailable) || this.maxUnavailable < 1) {
+      throw new RangeError(`maxUnavailable ${this.maxUnavailable} is invalid: use a whole number of at least 1`);
+    }
+  }
+
+  /** A budget for replicated services; nothing for jobs and single replicas. */
+  public objects(ctx: PolicyContext): Array<Record<string, unknown>> {
+    const w = ctx.workload;
+    if (w.kind === 'job' || w.replicas < 2) return [];
+    return [{
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: w.name, labels: { ...w.labels }, ...(ctx.namespace ? { namespace: ctx.namespace } : {}) },
+      spec: { maxUnavailable: Math.min(this.maxUnavailable, w.replicas - 1), selector: { matchLabels: { ...w.selector } } },
+    }];
+  }
+}

@@ -1,0 +1,173 @@
+import { Duration, Size } from 'cdk8s';
+import { Construct } from 'constructs';
+import { Cpu } from '../cpu';
+import { GpuRequest } from '../gpu';
+import { HealthCheck, HttpHealthCheckOptions } from '../health-check';
+import { CopySpec, ImageSource } from '../image-source';
+import { Service, ServiceProps } from './service';
+
+/** Where ADR-007 keeps model artifacts: a per-service volume mounted here. */
+export const MODELS_DIR = '/app/models';
+
+/** Properties of an {@link MlService}. */
+export interface MlServiceProps extends Omit<ServiceProps, 'image' | 'healthCheck'> {
+  /** The build context, relative to the app's root directory, e.g. `services/sk-regression`. */
+  readonly build: string;
+  /** The command; also the image's CMD. */
+  readonly command: string[];
+  /**
+   * CPU guaranteed to the container.
+   * @default Cpu.millis(500)
+   */
+  readonly cpuRequest?: Cpu;
+  /**
+   * CPU the container may use at most; OMP_NUM_THREADS and MKL_NUM_THREADS follow it.
+   * @default Cpu.units(2)
+   */
+  readonly cpuLimit?: Cpu;
+  /**
+   * Memory guaranteed to the container.
+   * @default Size.gibibytes(2)
+   */
+  readonly memoryRequest?: Size;
+  /**
+   * Memory the container may use at most; must exceed shmSize.
+   * @default Size.gibibytes(4)
+   */
+  readonly memoryLimit?: Size;
+  /**
+   * Size of /dev/shm (PyTorch data loaders need more than Docker's 64 MiB).
+   * @default Size.gibibytes(1)
+   */
+  readonly shmSize?: Size;
+  /**
+   * The `app.kubernetes.io/component` label.
+   * @default 'ml-service'
+   */
+  readonly component?: string;
+  /**
+   * The container port the service serves HTTP on.
+   * @default 8000
+   */
+  readonly port?: number;
+  /**
+   * The port published on the host under Compose.
+   * @default - not published: other services reach it by name; publish one to call it from the host
+   */
+  readonly hostPort?: number;
+  /**
+   * The HTTP health endpoint.
+   * @default '/health'
+   */
+  readonly healthPath?: string;
+  /**
+   * Health check timing; model loading can be slow, so the startup window is long.
+   * @default - startupTimeout of 10 minutes, interval of 10 seconds
+   */
+  readonly healthCheckOptions?: HttpHealthCheckOptions;
+  /**
+   * What the service takes in a profile that gives GPUs (unless the profile overrides it); GpuRequest.none() keeps
+   * it on CPU in every profile.
+   * @default GpuRequest.whole(1)
+   */
+  readonly gpu?: GpuRequest;
+  /**
+   * Size of the model volume mounted at /app/models.
+   * @default Size.gibibytes(10)
+   */
+  readonly modelVolumeSize?: Size;
+  /**
+   * Service-specific pip packages and their exact versions, installed in a thin layer on the base image.
+   * @default - none
+   */
+  readonly pipPackages?: Record<string, string>;
+  /**
+   * Files of the build context copied into the image.
+   * @default - [{ from: 'app', to: '/app/app' }]
+   */
+  readonly copy?: CopySpec[];
+  /**
+   * A Dockerfile of the service's own, relative to the build context, used instead of the synthesized one.
+   * @default - synthesized into dist/docker/images/<name>/Dockerfile
+   */
+  readonly dockerfile?: string;
+  /**
+   * The image tag's version part; variants are tagged `<version>-cpu` and `<version>-cuda`.
+   * @default '0.1.0'
+   */
+  readonly version?: string;
+  /**
+   * The dev profile's command: reload on change, debugger listening.
+   * @default - the command with `--reload` appended
+   */
+  readonly devCommand?: string[];
+  /**
+   * The dev profile's debug port, published on 127.0.0.1 (an ephemeral host port).
+   * @default 5678
+   */
+  readonly debugPort?: number;
+  /**
+   * Extra pip packages of the `dev` build stage.
+   * @default - { debugpy: '1.8.5', watchfiles: '0.24.0' }
+   */
+  readonly devPackages?: Record<string, string>;
+  /**
+   * The source folder bind-mounted in the dev profile: `from` in the build context, `to` in the container.
+   * @default - the first `copy` entry
+   */
+  readonly devSource?: CopySpec;
+}
+
+/**
+ * An ML service: a {@link Service} built from a thin Dockerfile on the shared ML base image of each profile, with a
+ * model volume, shared memory, an HTTP health endpoint and a GPU request that GPU profiles grant. It is a preset:
+ * the same can be declared on any workload kind with `image: ImageSource.mlBuild(...)`.
+ */
+export class MlService extends Service {
+  constructor(scope: Construct, id: string, props: MlServiceProps) {
+    const p = props ?? ({} as MlServiceProps);
+    const port = p.port ?? 8000;
+    const healthPath = p.healthPath ?? '/health';
+    const health = p.healthCheckOptions ?? {};
+    const copy = p.copy ?? [{ from: 'app', to: '/app/app' }];
+    super(scope, id, {
+      cpuRequest: Cpu.millis(500),
+      cpuLimit: Cpu.units(2),
+      memoryRequest: Size.gibibytes(2),
+      memoryLimit: Size.gibibytes(4),
+      shmSize: Size.gibibytes(1),
+      component: 'ml-service',
+      gpu: GpuRequest.whole(1),
+      ...p,
+      image: ImageSource.mlBuild({
+        context: p.build, pipPackages: p.pipPackages, copy, dockerfile: p.dockerfile, version: p.version, devPackages: p.devPackages,
+      }),
+      ports: [{ port, hostPort: p.hostPort, name: 'http' }, ...(p.ports ?? [])],
+      healthCheck: HealthCheck.http(healthPath, {
+        ...health,
+        // model loading (and a first CUDA init) takes minutes; cdk8s-plus's default startup probe allows about 30 s
+        startupTimeout: health.startupTimeout ?? Duration.minutes(10),
+        composeCommand: health.composeCommand ?? pythonHttpCheck(health.port ?? port, healthPath),
+      }),
+      volumes: [{ name: 'models', path: MODELS_DIR, size: p.modelVolumeSize ?? Size.gibibytes(10) }, ...(p.volumes ?? [])],
+      dev: {
+        command: p.devCommand ?? (Array.isArray(p.command) ? [...p.command, '--reload'] : undefined),
+        debugPort: p.debugPort,
+        source: p.devSource,
+        ...p.dev,
+      },
+    });
+  }
+}
+
+/**
+ * Compose's HTTP check: python is in every ML image, curl is not in python-slim. The URL is an argument, never
+ * part of the program text.
+ */
+function pythonHttpCheck(port: number, path: string): string[] {
+  return [
+    'python', '-c',
+    'import sys, urllib.request; sys.exit(0 if urllib.request.urlopen(sys.argv[1], timeout=5).status < 400 else 1)',
+    `http://127.0.0.1:${port}${path}`,
+  ];
+}

@@ -1,0 +1,41 @@
+import { Construct } from 'constructs';
+import { problem, show } from '../errors';
+import { assertInteger } from '../names';
+import type { WorkloadKindSpec } from '../resolve/model';
+import { Workload, WorkloadProps } from './workload';
+
+/** Properties of a {@link Service}. */
+export interface ServiceProps extends WorkloadProps {
+  /**
+   * Pod replicas in Kubernetes (Compose runs one). More than one is refused while the service mounts a
+   * ReadWriteOnce volume: use a StatefulService for per-replica storage.
+   * @default 1
+   */
+  readonly replicas?: number;
+}
+
+/**
+ * A long-running service: a Compose service and a Kubernetes Deployment, plus a Service for its ports.
+ */
+export class Service extends Workload {
+  /** Whether `x` is a Service (a long-running, stateless workload). */
+  public static isService(x: unknown): x is Service {
+    return Workload.isWorkload(x) && x._kindSpec().kind === 'service';
+  }
+
+  /** Pod replicas in Kubernetes. */
+  public readonly replicas: number;
+
+  constructor(scope: Construct, id: string, props: ServiceProps) {
+    super(scope, id, props, { component: 'service' });
+    this.replicas = props?.replicas ?? 1;
+    if (assertInteger(this, 'replicas', this.replicas, 1, 1000) && this.replicas > 1 && this.volumes.length > 0) {
+      problem(this, `replicas ${this.replicas} with ReadWriteOnce volume(s) ${show(this.volumes.map((v) => v.name))}: one claim cannot be mounted by two pods, so use replicas: 1, drop the volumes, or declare a StatefulService (a claim per replica)`);
+    }
+  }
+
+  /** @internal */
+  public _kindSpec(): WorkloadKindSpec {
+    return { kind: 'service', replicas: this.replicas };
+  }
+}

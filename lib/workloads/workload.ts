@@ -1,0 +1,544 @@
+import { Size } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import type { Service as ComposeServiceSpec } from '../../imports/compose-spec';
+import { Cpu } from '../cpu';
+import { EnvValue, checkEnvValue } from '../env';
+import { freeId, problem, show } from '../errors';
+import { GpuRequest, checkGpuRequest } from '../gpu';
+import { HealthCheck, checkHealthCheck } from '../health-check';
+import { CopySpec, ImageSource, checkContextPath, checkImageRef, checkMlBuild } from '../image-source';
+import {
+  assertAbsolutePath, assertDns1035, assertDnsLabel, assertDnsSubdomain, assertEnvName, assertInteger,
+  assertPortName, assertPrintable,
+} from '../names';
+import type { KubernetesPolicy } from '../targets/kubernetes/policies/policy';
+import type { WorkloadKindSpec } from '../resolve/model';
+import { Dependency } from './dependency';
+
+/** A port the workload listens on. */
+export interface WorkloadPort {
+  /** The container port. */
+  readonly port: number;
+  /**
+   * The port published on the host under Compose (Kubernetes exposes the Service port inside the cluster).
+   * @default - not published
+   */
+  readonly hostPort?: number;
+  /**
+   * The host address the published port binds to under Compose.
+   * @default - every address
+   */
+  readonly hostIp?: string;
+  /**
+   * The port's name (Kubernetes port name, IANA service name).
+   * @default - 'http' for the first port, `port-<n>` for the others
+   */
+  readonly name?: string;
+}
+
+/** A persistent volume: a Compose named volume and a Kubernetes PersistentVolumeClaim. */
+export interface PersistentVolume {
+  /** The volume's short name; the claim is named `<workload>-<name>`. */
+  readonly name: string;
+  /** Where it is mounted in the container. */
+  readonly path: string;
+  /**
+   * The size requested from the storage class.
+   * @default Size.gibibytes(1)
+   */
+  readonly size?: Size;
+  /**
+   * Whether the container mounts it read-only.
+   * @default false
+   */
+  readonly readOnly?: boolean;
+  /**
+   * The Kubernetes storage class.
+   * @default - the cluster's default storage class
+   */
+  readonly storageClassName?: string;
+}
+
+/** What the dev profile changes for a workload built on an ML base image. */
+export interface DevOptions {
+  /**
+   * The dev profile's command, e.g. with a reload flag.
+   * @default - the workload's command
+   */
+  readonly command?: string[];
+  /**
+   * The debug port, published on 127.0.0.1 under Compose (an ephemeral host port unless `debugHostPort` is set).
+   * @default 5678
+   */
+  readonly debugPort?: number;
+  /**
+   * The host port the debug port is published on, on 127.0.0.1.
+   * @default - an ephemeral port Docker chooses (`docker compose port <service> <debugPort>` tells which)
+   */
+  readonly debugHostPort?: number;
+  /**
+   * The source folder bind-mounted in the dev profile: `from` in the build context, `to` in the container.
+   * @default - the first `copy` entry of the build
+   */
+  readonly source?: CopySpec;
+}
+
+/** Properties every workload kind has. */
+export interface WorkloadProps {
+  /**
+   * The workload's name: Compose service, Kubernetes object and Service name, and DNS name in both runtimes.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * Where the image comes from: a registry reference with an explicit tag (`'postgres:16.4-bookworm'` is short for
+   * `ImageSource.registry(...)`), or `ImageSource.mlBuild(...)` on the profile's ML base image.
+   * @default - required
+   */
+  readonly image?: string | ImageSource;
+  /**
+   * The command and its arguments, replacing the image's command (Compose `command`, Kubernetes `args`).
+   * @default - the image's own
+   */
+  readonly command?: string[];
+  /**
+   * Ports the workload listens on.
+   * @default - none
+   */
+  readonly ports?: WorkloadPort[];
+  /**
+   * Environment variables; a string is a literal, EnvValue.secretFile() the path of a mounted secret.
+   * @default - none
+   */
+  readonly env?: Record<string, string | EnvValue>;
+  /**
+   * Persistent volumes.
+   * @default - none
+   */
+  readonly volumes?: PersistentVolume[];
+  /**
+   * Paths the software writes to besides its volumes, given a writable scratch mount (tmpfs / emptyDir) since the
+   * root filesystem is read-only. `/tmp` and the cache directory are always writable.
+   * @default - none
+   */
+  readonly writablePaths?: string[];
+  /**
+   * CPU guaranteed to the container.
+   * @default Cpu.millis(100)
+   */
+  readonly cpuRequest?: Cpu;
+  /**
+   * CPU the container may use at most.
+   * @default Cpu.units(1)
+   */
+  readonly cpuLimit?: Cpu;
+  /**
+   * Memory guaranteed to the container.
+   * @default Size.mebibytes(256)
+   */
+  readonly memoryRequest?: Size;
+  /**
+   * Memory the container may use at most.
+   * @default Size.mebibytes(512)
+   */
+  readonly memoryLimit?: Size;
+  /**
+   * Size of /dev/shm: Compose `shm_size`, a Memory-backed emptyDir in Kubernetes. Counts against the memory limit.
+   * @default - the runtime's default (64 MiB under Docker)
+   */
+  readonly shmSize?: Size;
+  /**
+   * How both runtimes check that the workload is healthy.
+   * @default - no health check
+   */
+  readonly healthCheck?: HealthCheck;
+  /**
+   * Workloads this one needs, by construct, by name or as a Dependency (e.g. Dependency.optional()). Compose waits
+   * for them (healthy, where they have a check) and names the variant of the same profile.
+   * @default - none
+   */
+  readonly dependsOn?: Array<Workload | string | Dependency>;
+  /**
+   * Numeric UID (and GID) the container runs as; never 0.
+   * @default 10001
+   */
+  readonly user?: number;
+  /**
+   * The `app.kubernetes.io/component` label, e.g. `database`.
+   * @default 'service'
+   */
+  readonly component?: string;
+  /**
+   * What the workload takes in profiles that give GPUs; `GpuRequest.none()` keeps it on CPU everywhere.
+   * @default GpuRequest.none()
+   */
+  readonly gpu?: GpuRequest;
+  /**
+   * The GPU request per profile name, overriding `gpu` and the profile's own override in that profile.
+   * @default - `gpu` in every profile
+   */
+  readonly gpuByProfile?: Record<string, GpuRequest>;
+  /**
+   * The profiles this workload runs in, by name. A workload with a profile list, a build on an ML base image, a GPU
+   * request or a dependency on such a workload has one variant per profile.
+   * @default - every profile
+   */
+  readonly profiles?: string[];
+  /**
+   * Dev profile conveniences of a workload built on an ML base image.
+   * @default - the workload's command, debug port 5678 on 127.0.0.1, the first copied folder bind-mounted
+   */
+  readonly dev?: DevOptions;
+}
+
+/** Paths every container gets as scratch space, owned by the runtime rather than the workload. */
+export const TMP_DIR = '/tmp';
+/** The writable cache mount; HOME, XDG_CACHE_HOME and TORCH_HOME point here. */
+export const CACHE_DIR = '/cache';
+/** Where shared memory is mounted. */
+export const SHM_DIR = '/dev/shm';
+/** Variables cdk8s-ml sets itself, which a declaration may not set. */
+export const MANAGED_ENV = ['HOME', 'XDG_CACHE_HOME', 'TORCH_HOME', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'NVIDIA_VISIBLE_DEVICES'];
+const RESERVED_PATHS = [TMP_DIR, CACHE_DIR, SHM_DIR, '/run/secrets'];
+
+/** A patch of a rendered object in one profile or all of them. */
+export interface OverrideOptions {
+  /**
+   * The profile whose output is patched.
+   * @default - every profile
+   */
+  readonly profile?: string;
+}
+
+/** @internal */
+export interface ComposeOverride { readonly profile?: string; readonly patch: ComposeServiceSpec }
+/** @internal */
+export interface KubernetesOverride { readonly profile?: string; readonly kind: string; readonly patch: Record<string, unknown> }
+
+const WORKLOAD_MARK = Symbol.for('cdk8s-ml.Workload');
+
+/**
+ * What every container workload has: image source, command, environment, ports, resources, volumes, health,
+ * security and dependencies. Kinds add only their own spec: {@link Service} (Deployment), {@link StatefulService}
+ * (StatefulSet) and {@link Job} (Job or CronJob).
+ */
+export abstract class Workload extends Construct {
+  /** Whether `x` is a workload of any kind (also one made by another copy of the library). */
+  public static isWorkload(x: unknown): x is Workload {
+    return x !== null && typeof x === 'object' && (x as any)[WORKLOAD_MARK] === true;
+  }
+
+  /** The name, after defaults. */
+  public readonly name: string;
+  /** Where the image comes from. */
+  public readonly imageSource?: ImageSource;
+  /** The command and its arguments. */
+  public readonly command?: string[];
+  /** The ports the workload listens on. */
+  public readonly ports: WorkloadPort[];
+  /** CPU guaranteed to the container. */
+  public readonly cpuRequest: Cpu;
+  /** CPU the container may use at most. */
+  public readonly cpuLimit: Cpu;
+  /** Memory guaranteed to the container. */
+  public readonly memoryRequest: Size;
+  /** Memory the container may use at most. */
+  public readonly memoryLimit: Size;
+  /** Size of /dev/shm, when set. */
+  public readonly shmSize?: Size;
+  /** How both runtimes check health, when set. */
+  public readonly healthCheck?: HealthCheck;
+  /** Numeric UID and GID the container runs as. */
+  public readonly user: number;
+  /** The `app.kubernetes.io/component` label. */
+  public readonly component: string;
+  /** The GPU request in profiles that give GPUs. */
+  public readonly gpu: GpuRequest;
+  /** GPU requests by profile name. */
+  public readonly gpuByProfile: Readonly<Record<string, GpuRequest>>;
+  /** Profile names this workload is limited to; undefined for every profile. */
+  public readonly profiles?: string[];
+  /** Dev profile options. */
+  public readonly dev: DevOptions;
+  private readonly _env: Record<string, EnvValue> = {};
+  private readonly _volumes: PersistentVolume[];
+  private readonly _writablePaths: string[];
+  private readonly _dependsOn: Dependency[] = [];
+  private readonly _policies: KubernetesPolicy[] = [];
+  private readonly _composeOverrides: ComposeOverride[] = [];
+  private readonly _k8sOverrides: KubernetesOverride[] = [];
+
+  protected constructor(scope: Construct, id: string, props: WorkloadProps, defaults: { component: string }) {
+    super(scope, freeId(scope, id, 'workload'));
+    Object.defineProperty(this, WORKLOAD_MARK, { value: true });
+    props = props ?? {};
+    this.name = props.name ?? id;
+    this.imageSource = typeof props.image === 'string' ? ImageSource.registry(props.image) : props.image;
+    this.command = Array.isArray(props.command) ? [...props.command] : props.command;
+    this.ports = Array.isArray(props.ports) ? props.ports.map((p) => ({ ...p })) : [];
+    this.cpuRequest = props.cpuRequest ?? Cpu.millis(100);
+    this.cpuLimit = props.cpuLimit ?? Cpu.units(1);
+    this.memoryRequest = props.memoryRequest ?? Size.mebibytes(256);
+    this.memoryLimit = props.memoryLimit ?? Size.mebibytes(512);
+    this.shmSize = props.shmSize;
+    this.healthCheck = props.healthCheck;
+    this.user = props.user ?? 10001;
+    this.component = props.component ?? defaults.component;
+    this.gpu = props.gpu ?? GpuRequest.none();
+    this.gpuByProfile = { ...(props.gpuByProfile ?? {}) };
+    this.profiles = props.profiles ? [...props.profiles] : undefined;
+    this.dev = { ...(props.dev ?? {}) };
+    this._volumes = Array.isArray(props.volumes) ? props.volumes.map((v) => ({ ...v })) : [];
+    this._writablePaths = Array.isArray(props.writablePaths) ? [...props.writablePaths] : [];
+    this.validateCommon(props);
+    for (const [k, v] of Object.entries(props.env ?? {})) this.addEnv(k, v);
+    for (const d of props.dependsOn ?? []) this.addDependency(d);
+  }
+
+  /** The environment, as declared (a copy). */
+  public get env(): Record<string, EnvValue> {
+    return { ...this._env };
+  }
+
+  /** Persistent volumes (a copy). */
+  public get volumes(): PersistentVolume[] {
+    return this._volumes.map((v) => ({ ...v }));
+  }
+
+  /** Extra writable scratch paths (a copy). */
+  public get writablePaths(): string[] {
+    return [...this._writablePaths];
+  }
+
+  /** The dependencies (a copy). */
+  public get dependencies(): Dependency[] {
+    return [...this._dependsOn];
+  }
+
+  /** Names of the workloads this one depends on. */
+  public get dependsOn(): string[] {
+    return this._dependsOn.map((d) => d.name);
+  }
+
+  /** Kubernetes policies registered on this workload (a copy). */
+  public get policies(): KubernetesPolicy[] {
+    return [...this._policies];
+  }
+
+  /** Adds an environment variable. */
+  public addEnv(name: string, value: string | EnvValue): void {
+    const v = typeof value === 'string' ? EnvValue.fromValue(value) : value;
+    if (!assertEnvName(this, name)) return;
+    if (MANAGED_ENV.includes(name)) {
+      problem(this, `environment variable ${name} is set by cdk8s-ml (cache dir, thread counts, GPU visibility): remove it from the declaration`);
+      return;
+    }
+    if (name in this._env) {
+      problem(this, `environment variable ${name} is declared twice: declare each variable once`);
+      return;
+    }
+    if (checkEnvValue(this, name, v)) this._env[name] = v;
+  }
+
+  /** Adds a persistent volume. */
+  public addVolume(volume: PersistentVolume): void {
+    this._volumes.push({ ...volume });
+    this.validateVolume(volume);
+    this.validateMountPaths();
+  }
+
+  /** Adds a dependency on another workload, by construct, by name or as a Dependency. */
+  public addDependency(target: Workload | string | Dependency): void {
+    if (Dependency.isDependency(target)) this._dependsOn.push(target);
+    else if (typeof target === 'string' || Workload.isWorkload(target)) this._dependsOn.push(Dependency.on(target));
+    else problem(this, `dependency ${show(target)} is neither a workload, a workload name nor a Dependency: pass the construct or its name`);
+  }
+
+  /** Registers a Kubernetes policy (e.g. a PodDisruptionBudget) that derives objects from this workload. */
+  public addPolicy(policy: KubernetesPolicy): void {
+    this._policies.push(policy);
+  }
+
+  /**
+   * Patches the rendered Compose service (every profile's variant, or one profile's): objects are merged key by
+   * key, anything else replaces. The patched file is validated against the Compose schema at synth.
+   */
+  public addComposeOverride(patch: ComposeServiceSpec, options: OverrideOptions = {}): void {
+    this._composeOverrides.push({ patch, profile: options.profile });
+  }
+
+  /**
+   * Patches a rendered Kubernetes object of this workload by kind (`Deployment`, `Service`, `StatefulSet`, `Job`,
+   * `CronJob`, `PersistentVolumeClaim`) with a JSON merge patch (RFC 7386: `null` removes a key). The patched object
+   * is validated against the Kubernetes OpenAPI schema at synth.
+   */
+  public addKubernetesOverride(kind: string, patch: Record<string, unknown>, options: OverrideOptions = {}): void {
+    this._k8sOverrides.push({ kind, patch, profile: options.profile });
+  }
+
+  /** @internal */
+  public get _overrides(): { compose: ComposeOverride[]; kubernetes: KubernetesOverride[] } {
+    return { compose: [...this._composeOverrides], kubernetes: [...this._k8sOverrides] };
+  }
+
+  /**
+   * The kind's own part of the model.
+   * @internal
+   */
+  public abstract _kindSpec(): WorkloadKindSpec;
+
+  /** Every path this workload mounts something at, with what is mounted there. */
+  protected mountPaths(): Array<[string, string]> {
+    return [
+      ...this._volumes.map((v): [string, string] => [v?.path, `volume '${v?.name}'`]),
+      ...this._writablePaths.map((p): [string, string] => [p, 'a writable path']),
+    ];
+  }
+
+  private validateCommon(props: WorkloadProps): void {
+    assertDns1035(this, 'workload name', this.name);
+    if (this.imageSource === undefined) {
+      problem(this, `workload '${this.name}' has no image: give 'image' with a version tag, e.g. 'postgres:16.4-bookworm', or ImageSource.mlBuild({ context }) to build one on the ML base image`);
+    } else if (!ImageSource.isImageSource(this.imageSource)) {
+      problem(this, `image ${show(props.image)} is neither an image reference nor an ImageSource: use 'name:tag' or ImageSource.mlBuild(...)`);
+    } else if (this.imageSource.ref !== undefined) {
+      checkImageRef(this, this.imageSource.ref);
+    } else {
+      checkMlBuild(this, this.imageSource.build!);
+    }
+    if (this.command !== undefined) {
+      if (!Array.isArray(this.command) || this.command.length === 0 || this.command.some((c) => typeof c !== 'string')) {
+        problem(this, `command ${show(this.command)} is invalid: give a non-empty list of strings, or leave it out to use the image's`);
+      } else {
+        this.command.forEach((c) => assertPrintable(this, 'command argument', c));
+      }
+    }
+    this.validatePorts();
+    this._volumes.forEach((v) => this.validateVolume(v));
+    this.validateMountPaths();
+    this.validateResources();
+    if (this.healthCheck !== undefined) checkHealthCheck(this, this.healthCheck, this.ports.map((p) => p.port));
+    assertInteger(this, 'user', this.user, 1, 2147483647);
+    assertDnsLabel(this, 'component', this.component);
+    checkGpuRequest(this, 'gpu', this.gpu);
+    for (const [p, g] of Object.entries(this.gpuByProfile)) checkGpuRequest(this, `gpuByProfile['${p}']`, g);
+    if (this.profiles !== undefined && (!Array.isArray(this.profiles) || this.profiles.length === 0)) {
+      problem(this, `profiles ${show(this.profiles)} is empty: list at least one profile, or leave it out for every profile`);
+    }
+    if (this.dev.debugPort !== undefined) assertInteger(this, 'dev debug port', this.dev.debugPort, 1, 65535);
+    if (this.dev.debugHostPort !== undefined) assertInteger(this, 'dev debug host port', this.dev.debugHostPort, 1, 65535);
+    const debugPort = this.dev.debugPort ?? 5678;
+    if (this.ports.some((p) => p.port === debugPort)) {
+      problem(this, `dev debug port ${debugPort} collides with a container port ${show(this.ports.map((p) => p.port))}: set dev.debugPort to another port`);
+    }
+    if (this.dev.command !== undefined && (!Array.isArray(this.dev.command) || this.dev.command.length === 0 || this.dev.command.some((c) => typeof c !== 'string'))) {
+      problem(this, `dev command ${show(this.dev.command)} is invalid: give a non-empty list of strings`);
+    }
+    if (this.dev.source !== undefined) {
+      checkContextPath(this, 'dev source', this.dev.source.from, true);
+      assertAbsolutePath(this, 'dev source destination', this.dev.source.to);
+    }
+  }
+
+  private validatePorts(): void {
+    const seenPorts = new Set<number>();
+    const seenNames = new Set<string>();
+    this.ports.forEach((p, i) => {
+      assertInteger(this, 'container port', p.port, 1, 65535);
+      if (p.hostPort !== undefined) assertInteger(this, 'host port', p.hostPort, 1, 65535);
+      if (p.hostIp !== undefined && !/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)$/.test(p.hostIp)) {
+        problem(this, `host ip ${show(p.hostIp)} is not an IP address: use e.g. '127.0.0.1'`);
+      }
+      if (seenPorts.has(p.port)) problem(this, `container port ${p.port} is declared twice: declare each port once`);
+      seenPorts.add(p.port);
+      const name = portName(p, i);
+      assertPortName(this, name);
+      if (seenNames.has(name)) problem(this, `port name ${show(name)} is used twice: give each port its own name`);
+      seenNames.add(name);
+    });
+  }
+
+  private validateVolume(v: PersistentVolume): void {
+    if (!assertDnsLabel(this, 'volume name', v?.name)) return;
+    if (v.size !== undefined) mebibytesOf(this, `size of volume '${v.name}'`, v.size, 1);
+    if (v.storageClassName !== undefined) assertDnsSubdomain(this, 'storage class name', v.storageClassName);
+  }
+
+  private validateMountPaths(): void {
+    const seen = new Map<string, string>();
+    for (const [path, what] of this.mountPaths()) {
+      if (!assertAbsolutePath(this, `mount path of ${what}`, path)) continue;
+      if (RESERVED_PATHS.includes(path) || path.startsWith('/run/secrets/')) {
+        problem(this, `${what} is mounted at ${show(path)}, which cdk8s-ml mounts itself (${RESERVED_PATHS.join(', ')}): choose another path`);
+      }
+      const other = seen.get(path);
+      if (other) problem(this, `${what} and ${other} are both mounted at ${show(path)}: give each its own mount path`);
+      seen.set(path, what);
+    }
+  }
+
+  private validateResources(): void {
+    const cpus = [['cpu request', this.cpuRequest], ['cpu limit', this.cpuLimit]] as const;
+    let cpuOk = true;
+    for (const [what, cpu] of cpus) {
+      if (!Cpu.isCpu(cpu) || !Number.isSafeInteger(cpu.millis) || cpu.millis < 1 || cpu.millis > 1_000_000_000) {
+        cpuOk = problem(this, `${what} ${show(Cpu.isCpu(cpu) ? `${cpu.millis}m` : cpu)} is invalid: use Cpu.millis(n) or Cpu.units(n) with at least 1 millicore and at most a million CPUs`);
+      }
+    }
+    if (cpuOk && this.cpuRequest.millis > this.cpuLimit.millis) {
+      problem(this, `cpu request ${this.cpuRequest.toQuantity()} exceeds cpu limit ${this.cpuLimit.toQuantity()}: the request must be at most the limit`);
+    }
+    const request = mebibytesOf(this, 'memory request', this.memoryRequest, 6);
+    const limit = mebibytesOf(this, 'memory limit', this.memoryLimit, 6);
+    if (request !== undefined && limit !== undefined && request > limit) {
+      problem(this, `memory request ${request}Mi exceeds memory limit ${limit}Mi: the request must be at most the limit`);
+    }
+    if (this.shmSize !== undefined) {
+      const shm = mebibytesOf(this, 'shm size', this.shmSize, 1);
+      if (shm !== undefined && limit !== undefined && shm >= limit) {
+        problem(this, `memory limit ${limit}Mi is not above the shm size ${shm}Mi, and /dev/shm counts against it: raise memoryLimit above the shm size or lower shmSize`);
+      }
+    }
+  }
+}
+
+/**
+ * The name a port gets in both runtimes.
+ * @internal
+ */
+export function portName(port: WorkloadPort, index: number): string {
+  return port.name ?? (index === 0 ? 'http' : `port-${port.port}`);
+}
+
+/**
+ * A size in whole MiB, or a recorded problem in the library's words (cdk8s's own conversion error names no
+ * construct).
+ * @internal
+ */
+export function mebibytesOf(scope: IConstruct, what: string, size: unknown, min: number): number | undefined {
+  let mib: number;
+  try {
+    mib = (size as Size).toMebibytes();
+  } catch {
+    problem(scope, `${what} ${show(describeSize(size))} is not a whole number of MiB: use Size.mebibytes(n) or Size.gibibytes(n) with whole numbers`);
+    return undefined;
+  }
+  if (!(size instanceof Object) || !Number.isSafeInteger(mib) || mib < min || mib > 1024 ** 4) {
+    problem(scope, `${what} ${show(`${mib}Mi`)} is invalid: use Size.mebibytes(n) with at least ${min} MiB`);
+    return undefined;
+  }
+  return mib;
+}
+
+function describeSize(size: unknown): unknown {
+  const s = size as any;
+  return s && typeof s === 'object' && 'amount' in s && s.unit?.label ? `${s.amount} ${s.unit.label}` : size;
+}
+
+/**
+ * Checks `node.validate()`-style that a workload sits under nothing but constructs.
+ * @internal
+ */
+export function workloadsOf(scope: IConstruct): Workload[] {
+  return scope.node.findAll().filter(Workload.isWorkload);
+}
