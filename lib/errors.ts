@@ -96,14 +96,19 @@ export function pathOf(scope: IConstruct | string): string {
  * @internal
  */
 export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value).replace(/^"|"$/g, "'");
+  if (typeof value === 'string') return `'${escapeInvisible(JSON.stringify(value).slice(1, -1))}'`;
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   if (value === undefined) return 'undefined';
   try {
-    return JSON.stringify(value) ?? String(value);
+    return escapeInvisible(JSON.stringify(value) ?? String(value));
   } catch {
     return String(value);
   }
+}
+
+/** JSON leaves some invisible characters as they are; a message shows them as escapes. */
+function escapeInvisible(text: string): string {
+  return text.replace(/[\u007f-\u009f\u00ad\u2028\u2029\u200b-\u200f\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**

@@ -130,7 +130,7 @@ export function checkHealthCheck(scope: IConstruct, hc: unknown, containerPorts:
     timing = assertInteger(scope, 'health check interval (seconds)', hc.intervalSeconds, 1, 3600)
       && assertInteger(scope, 'health check startup timeout (seconds)', hc.startupSeconds, 1, 86400);
   } catch (e) {
-    timing = problem(scope, `health check timing cannot be converted to whole seconds (${(e as Error).message}): use Duration.seconds(n) or Duration.minutes(n)`);
+    timing = problem(scope, `health check interval or startup timeout cannot be converted to whole seconds (${(e as Error).message}): use Duration.seconds(n) or Duration.minutes(n)`);
   }
   if (timing && hc.startupSeconds < hc.intervalSeconds) {
     ok = problem(scope, `health check startup timeout ${hc.startupSeconds}s is shorter than its interval ${hc.intervalSeconds}s: give the workload at least one interval to start`);

@@ -64,6 +64,7 @@ const RUNTIME_PATHS = ['/', '/proc', '/sys', '/dev', '/etc', '/bin', '/sbin', '/
 
 /** Records a problem unless `value` is a clean absolute container path that the runtime does not own. */
 export function assertAbsolutePath(scope: IConstruct, what: string, value: unknown): boolean {
+  if (value === '/') return problem(scope, `${what} '/' is a path the container runtime owns (the root filesystem): mount somewhere else, e.g. under '/app' or '/data'`);
   if (typeof value !== 'string' || !value.startsWith('/') || value.split('/').some((s, i) => (i > 0 && s === '') || s === '.' || s === '..')
     || (value.length > 1 && value.endsWith('/')) || /[\u0000-\u001f\u007f:,]/.test(value) || value.length > 4096) {
     return problem(scope, `${what} ${show(value)} is not a clean absolute path: use a path like '/app/models' (no '.', '..', '//', trailing '/', ':', ',' or control characters)`);

@@ -117,7 +117,7 @@ describe('the geo stack (apps/stack.ts)', () => {
     expect(dev.volumes).toContainEqual({ type: 'bind', source: '../../services/sk-regression/app', target: '/app/app', read_only: true });
     expect(dev.command).toContain('--reload');
     // per service, on loopback only, on a port Docker chooses: two ML services never collide
-    expect(dev.ports).toContainEqual({ target: 5678, host_ip: '127.0.0.1', protocol: 'tcp' });
+    expect(dev.ports).toContainEqual('127.0.0.1::5678/tcp');
     expect(dev.build.target).toBe('dev');
   });
 

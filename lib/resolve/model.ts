@@ -160,7 +160,8 @@ export interface ResolvedContainer {
   /** Kubernetes policies of the workload and the app. */
   readonly policies: KubernetesPolicy[];
   readonly composeOverrides: ComposeServiceSpec[];
-  readonly kubernetesOverrides: Array<{ readonly kind: string; readonly patch: Record<string, unknown> }>;
+  /** Patches by kind; a profile-independent workload keeps each patch's profile, which the target filters on. */
+  readonly kubernetesOverrides: Array<{ readonly kind: string; readonly patch: Record<string, unknown>; readonly profile?: string }>;
 }
 
 /** @internal One workload in one profile: the common part and its kind's spec. */

@@ -91,7 +91,8 @@ export function resolve(decl: AppDeclaration): ResolvedStack {
   const isPerProfile = (w: Workload): boolean => {
     if (perProfile.has(w.name)) return perProfile.get(w.name)!;
     perProfile.set(w.name, false);
-    const own = !!w.imageSource?.build || w.profiles !== undefined || w.gpu.takesGpus || Object.keys(w.gpuByProfile).length > 0;
+    const own = !!w.imageSource?.build || w.profiles !== undefined || w.gpu.takesGpus || Object.keys(w.gpuByProfile).length > 0
+      || w._overrides.compose.some((o) => o.profile !== undefined);
     const result = own || w.dependencies.some((d) => isPerProfile(byName.get(d.name)!));
     perProfile.set(w.name, result);
     return result;
@@ -311,7 +312,7 @@ function resolveWorkload(
     } : undefined,
     policies: [...decl.policies, ...w.policies],
     composeOverrides: w._overrides.compose.filter((o) => o.profile === undefined || o.profile === p?.name).map((o) => o.patch),
-    kubernetesOverrides: w._overrides.kubernetes.filter((o) => o.profile === undefined || o.profile === p?.name).map((o) => ({ kind: o.kind, patch: o.patch })),
+    kubernetesOverrides: w._overrides.kubernetes.filter((o) => !p || o.profile === undefined || o.profile === p.name).map((o) => ({ ...o })),
   };
   if (build && !build.dockerfile && !w.command) {
     report(w, `workload '${w.name}' is built on the ML base image with a synthesized Dockerfile but has no command, which becomes the image's CMD: give 'command', or bring your own 'dockerfile'`);
@@ -390,10 +391,16 @@ function checkDerivedNames(
   for (const w of all) {
     const scope = byName.get(w.service)!;
     const other = keys.get(w.key);
-    if (other !== undefined && other !== `${w.path} in profile ${w.profile}`) {
-      report(scope, `Compose service key '${w.key}' is derived twice: by ${w.path}${w.profile ? ` in profile '${w.profile}'` : ''} and by ${other}: rename one workload or profile`);
+    const source = `${w.path}${w.profile ? ` in profile '${w.profile}'` : ''}`;
+    if (other !== undefined && other !== source) {
+      report(scope, `Compose service key '${w.key}' is derived twice: by ${source} and by ${other}: rename one workload or profile`);
     }
-    keys.set(w.key, `${w.path} in profile ${w.profile}`);
+    keys.set(w.key, source);
+    for (const b of w.binds) {
+      const overlap = [...w.volumes.map((v) => [v.path, `volume '${v.name}'`]), ...w.scratch.map((p) => [p, 'a writable path'])]
+        .find(([p]) => p === b.target || p.startsWith(`${b.target}/`) || b.target.startsWith(`${p}/`));
+      if (overlap) report(scope, `the dev source bind mount at '${b.target}' overlaps ${overlap[1]} at '${overlap[0]}' in profile '${w.profile}', so one hides the other: set devSource (dev.source) to another path`);
+    }
     for (const v of w.volumes) {
       claim(v.claim, `volume '${v.name}' of ${w.path}`, scope);
       if (w.kind === 'stateful') {

@@ -5,6 +5,11 @@ import addFormats from 'ajv-formats';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Service } from 'kubernetes-models/v1/Service';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { parse, parseAllDocuments } from 'yaml';
 
 // The official Compose Specification schema, copied into schemas/ (see schemas/README.md). Its $schema URL is not one
@@ -23,6 +28,11 @@ const K8S_MODELS: Record<string, { validate(o: unknown): void }> = {
   'apps/v1/Deployment': { validate: (o) => new Deployment(o as any).validate() },
   'v1/Service': { validate: (o) => new Service(o as any).validate() },
   'v1/PersistentVolumeClaim': { validate: (o) => new PersistentVolumeClaim(o as any).validate() },
+  'v1/ConfigMap': { validate: (o) => new ConfigMap(o as any).validate() },
+  'apps/v1/StatefulSet': { validate: (o) => new StatefulSet(o as any).validate() },
+  'batch/v1/Job': { validate: (o) => new Job(o as any).validate() },
+  'batch/v1/CronJob': { validate: (o) => new CronJob(o as any).validate() },
+  'policy/v1/PodDisruptionBudget': { validate: (o) => new PodDisruptionBudget(o as any).validate() },
 };
 
 /** OpenAPI errors of one Kubernetes object (empty when valid); an unknown kind is an error. */
@@ -90,7 +100,8 @@ export function restrictedViolations(podSpec: any): string[] {
   return v;
 }
 
-/** The pod templates of a list of objects. */
+/** The pod templates of a list of objects (a CronJob's is inside its job template). */
 export function podTemplates(objects: Array<{ file: string; obj: any }>): Array<{ file: string; name: string; spec: any }> {
-  return objects.filter(({ obj }) => obj.spec?.template?.spec).map(({ file, obj }) => ({ file, name: obj.metadata.name, spec: obj.spec.template.spec }));
+  return objects.filter(({ obj }) => obj.spec?.template?.spec || obj.spec?.jobTemplate?.spec?.template?.spec)
+    .map(({ file, obj }) => ({ file, name: obj.metadata.name, spec: obj.spec.template?.spec ?? obj.spec.jobTemplate.spec.template.spec }));
 }

@@ -34,12 +34,11 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
   if (w.secrets.length) s.secrets = w.secrets.map((x) => ({ source: x.composeName, target: x.path }));
   const published = w.ports.filter((p) => p.hostPort !== undefined);
   if (published.length) {
-    s.ports = published.map((p) => ({
-      target: p.port,
-      ...(p.hostPort ? { published: String(p.hostPort) } : {}),
-      ...(p.hostIp ? { host_ip: p.hostIp } : {}),
-      protocol: 'tcp',
-    }));
+    // A port bound to one host address takes the short form `ip:[published]:target/tcp`, which every Compose
+    // release reads (docker-compose 1.x has no long-form host_ip); an empty published port is an ephemeral one.
+    s.ports = published.map((p) => (p.hostIp
+      ? `${p.hostIp.includes(':') ? `[${p.hostIp}]` : p.hostIp}:${p.hostPort || ''}:${p.port}/tcp`
+      : { target: p.port, published: String(p.hostPort), protocol: 'tcp' }));
   }
   if (w.ports.length) s.expose = w.ports.map((p) => String(p.port));
   const mounts = [

@@ -47,11 +47,11 @@ export const kubernetesTarget: Target = {
         }
         const built = renderWorkload(stack, w, profile);
         const kinds = new Set(built.own.map((o) => o.kind));
-        for (const o of w.kubernetesOverrides) {
+        for (const o of overridesIn(w, profile)) {
           if (!kinds.has(o.kind)) report(w.path, `Kubernetes override names kind ${JSON.stringify(o.kind)}, which workload '${w.service}' does not render in profile '${profile}': use one of ${JSON.stringify([...kinds])}`);
         }
         for (const obj of built.own) {
-          if (w.kubernetesOverrides.some((o) => o.kind === obj.kind)) own(obj, `the overridden ${obj.kind} of '${w.service}'`, w.path);
+          if (overridesIn(w, profile).some((o) => o.kind === obj.kind)) own(obj, `the overridden ${obj.kind} of '${w.service}'`, w.path);
           else own(obj, `${obj.kind} of '${w.service}'`, w.path, false);
         }
         for (const [id, objs] of built.policies) for (const obj of objs) own(obj, `an object of policy '${id}' for '${w.service}'`, w.path);
@@ -98,7 +98,7 @@ function renderWorkload(stack: ResolvedStack, w: ResolvedWorkload, profile: stri
 
 function renderUncached(stack: ResolvedStack, w: ResolvedWorkload, profile: string): Rendered {
   let own = workloadObjects(stack, w);
-  for (const o of w.kubernetesOverrides) own = own.map((obj) => (obj.kind === o.kind ? mergePatch(obj, o.patch) as Record<string, any> : obj));
+  for (const o of overridesIn(w, profile)) own = own.map((obj) => (obj.kind === o.kind ? mergePatch(obj, o.patch) as Record<string, any> : obj));
   const policies = new Map<string, Array<Record<string, any>>>();
   if (w.policies.length) {
     const all = workloadsIn(stack, profile).map((x) => policyView(stack, x));
@@ -106,6 +106,10 @@ function renderUncached(stack: ResolvedStack, w: ResolvedWorkload, profile: stri
     for (const p of w.policies) policies.set(p.id, [...(policies.get(p.id) ?? []), ...p.objects(ctx)]);
   }
   return { own, policies };
+}
+
+function overridesIn(w: ResolvedWorkload, profile: string) {
+  return w.kubernetesOverrides.filter((o) => o.profile === undefined || o.profile === profile);
 }
 
 function policyView(stack: ResolvedStack, w: ResolvedWorkload): PolicyWorkload {

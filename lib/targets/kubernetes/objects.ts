@@ -22,7 +22,7 @@ export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Arra
   const service = (headless: boolean) => (w.ports.length || headless ? [k8s.KubeService.manifest({
     metadata: meta(w.service),
     spec: {
-      ...(headless ? { clusterIP: 'None' } : { type: 'ClusterIP' }),
+      ...(headless ? { clusterIp: 'None' } : { type: 'ClusterIP' }),
       selector: selectorLabels(w),
       ports: w.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP' })),
     },
