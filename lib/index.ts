@@ -32,7 +32,7 @@ export { MlService, MODELS_DIR } from './workloads/ml-service';
 export type { MlServiceProps } from './workloads/ml-service';
 export { MlApp, synthOrExit } from './ml-app';
 export type { MlAppProps } from './ml-app';
-export type { KubernetesPolicy, PolicyContext, PolicyWorkload } from './targets/kubernetes/policies/policy';
+export type { KubernetesPolicy, PolicyContext, PolicyPort, PolicyWorkload } from './targets/kubernetes/policies/policy';
 export { PodDisruptionBudgetPolicy } from './targets/kubernetes/policies/pod-disruption-budget';
 export type { PodDisruptionBudgetPolicyProps } from './targets/kubernetes/policies/pod-disruption-budget';
 export { checkParity } from './parity';

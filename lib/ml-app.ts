@@ -6,6 +6,7 @@ import { DeclarationError, pathOf, problem, show } from './errors';
 import { ImageFlavor } from './image-flavor';
 import { assertDnsLabel } from './names';
 import { Profile } from './profile';
+import type { ResolvedStack } from './resolve/model';
 import { resolve } from './resolve/resolver';
 import { OUTPUT_MARKER, OUTPUT_MARKER_CONTENT, outputFolderProblem } from './synth/output-guard';
 import { writeAtomically } from './synth/atomic-writer';
@@ -148,7 +149,17 @@ export class MlApp extends Construct {
    * @throws DeclarationError listing every problem of the app
    */
   public synthFiles(): Map<string, string> {
-    const stack = resolve({
+    const files = renderTargets(this._resolve());
+    files.set(OUTPUT_MARKER, OUTPUT_MARKER_CONTENT);
+    return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  /**
+   * The runtime-neutral model of the app (checked, defaults applied).
+   * @internal
+   */
+  public _resolve(): ResolvedStack {
+    return resolve({
       app: this,
       workloads: workloadsOf(this),
       profiles: this.node.findAll().filter(Profile.isProfile),
@@ -156,9 +167,6 @@ export class MlApp extends Construct {
       manifests: this.manifests,
       policies: this.policies,
     });
-    const files = renderTargets(stack);
-    files.set(OUTPUT_MARKER, OUTPUT_MARKER_CONTENT);
-    return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
   /**

@@ -19,3 +19,14 @@ test('API.md is complete (typedoc finds nothing undocumented) and current', () =
   }
   expect(generated).toMatch(/#+ Default\s+```ts\s+true\s+```/);
 });
+
+test('the public API is narrow: API.md and the package exports list no internal symbol', () => {
+  const api = fs.readFileSync(path.join(ROOT, 'API.md'), 'utf8');
+  const documented = [...api.matchAll(/^### (?:`abstract` )?([A-Za-z_\\]+)(?:\(\))?$/gm)].map((m) => m[1].replace(/\\/g, ''));
+  const exported = Object.keys(require('../lib')).filter((k) => k !== '__esModule');
+  // every runtime export is documented (types are documented too, and have no runtime value)
+  expect(exported.filter((e) => !documented.includes(e))).toEqual([]);
+  const internal = /^(Resolved|resolve|render|fail|problem|pathOf|show|manifests|RENDERERS|mergePatch|packageFile|.*Target$|writeAtomically|outputFolderProblem|_)/;
+  expect(documented.filter((d) => internal.test(d))).toEqual([]);
+  expect(api).not.toMatch(/\b_(kindSpec|resolve|overrides)\b|ResolvedStack|ResolvedWorkload/);
+});

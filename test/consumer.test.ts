@@ -93,6 +93,16 @@ describe('consumer: the README quick start in an empty folder', () => {
     expect(checkParity(files).filter((d) => !d.expected)).toEqual([]);
   });
 
+  test('two ML services with only their required props: both in every profile, no host port, a loopback debug port each', () => {
+    const files = readTree(path.join(dir, 'dist'));
+    const services = parseYaml(files.get('docker/docker-compose.ml.yml')!).services;
+    for (const s of ['image-embedding', 'text-classifier']) {
+      for (const p of ['cpu', 'gpu', 'gpu-large']) expect(services[`${s}-${p}`].ports).toBeUndefined();
+      expect(services[`${s}-dev`].ports).toEqual(['127.0.0.1::5678/tcp']);
+      expect(files.has(`k8s/gpu-large/${s}.yaml`)).toBe(true);
+    }
+  });
+
   test('its own gpu-large profile takes 2 GPUs in both runtimes', () => {
     const files = readTree(path.join(dir, 'dist'));
     const d = parseStream(files.get('k8s/gpu-large/image-embedding.yaml')!).find((o) => o.kind === 'Deployment');

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Duration, Size } from 'cdk8s';
 import { buildStack } from '../apps/stack';
 import {
-  ConcurrencyPolicy, DeclarationError, Dependency, GpuRequest, ImageSource, Job, MlApp, MlService, PodDisruptionBudgetPolicy,
+  ConcurrencyPolicy, DeclarationError, Dependency, GpuRequest, ImageSource, Job, MlService, PodDisruptionBudgetPolicy,
   Profile, Service, StatefulService, Workload,
 } from '../lib';
 import { composeConfig } from './helpers/compose-cli';

@@ -2,6 +2,7 @@ import * as path from 'path';
 import type { ComposeSpecification, Service as ComposeService } from '../../../imports/compose-spec';
 import { GpuKind } from '../../gpu';
 import { mergePatch } from '../../merge-patch';
+import { optionalModule } from '../../optional-module';
 import { packageFile } from '../../package-file';
 import { ResolvedStack, ResolvedWorkload } from '../../resolve/model';
 import { toYaml } from '../../yaml-output';
@@ -89,8 +90,8 @@ function overrideErrors(files: Map<string, string>, stack: ResolvedStack, profil
   if (!patched.length) return [];
   if (!validator) {
     // Loaded lazily: ajv and the schema cost more than a whole synth of a small app.
-    const Ajv = require('ajv').default;
-    const addFormats = require('ajv-formats').default;
+    const Ajv = optionalModule('ajv', 'Compose overrides').default;
+    const addFormats = optionalModule('ajv-formats', 'Compose overrides').default;
     const ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true });
     addFormats(ajv);
     const validate = ajv.compile(JSON.parse(require('fs').readFileSync(packageFile('schemas/compose-spec.json'), 'utf8')));

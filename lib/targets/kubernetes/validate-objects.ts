@@ -1,3 +1,5 @@
+import { optionalModule } from '../../optional-module';
+
 /*
  * Validation of objects the library did not build itself: escape-hatch manifests, policy objects and overridden
  * objects. kubernetes-models (JSON schemas generated from the Kubernetes OpenAPI spec) is loaded only when such an
@@ -35,8 +37,8 @@ export function objectErrors(obj: unknown): string[] {
   if (errors.length) return errors;
   const model = MODELS[`${o.apiVersion}/${o.kind}`];
   if (model) {
+    const Cls = Object.values(optionalModule(model, 'added manifests, overrides and policy objects')).find((v) => typeof v === 'function') as any;
     try {
-      const Cls = Object.values(require(model)).find((v) => typeof v === 'function') as any;
       new Cls(o).validate();
     } catch (e) {
       errors.push(String((e as Error).message).split('\n').slice(0, 6).join(' '));

@@ -1,3 +1,11 @@
+/** A named container port. */
+export interface PolicyPort {
+  /** The port name (the Service's and the container's). */
+  readonly name: string;
+  /** The container port. */
+  readonly port: number;
+}
+
 /** A workload as a Kubernetes policy sees it. */
 export interface PolicyWorkload {
   /** The workload's name: its Deployment/StatefulSet/Job and Service name. */
@@ -11,7 +19,7 @@ export interface PolicyWorkload {
   /** The labels every object of the workload carries. */
   readonly labels: Readonly<Record<string, string>>;
   /** Container ports by name. */
-  readonly ports: ReadonlyArray<{ readonly name: string; readonly port: number }>;
+  readonly ports: readonly PolicyPort[];
   /** Names of the workloads it depends on. */
   readonly dependsOn: readonly string[];
   /** GPUs each pod takes (0 for none). */
