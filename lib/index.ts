@@ -17,6 +17,8 @@ export type { TorchRelease } from './version-matrix';
 export { CUDA_MIN_DRIVER_MAJOR, DRIVER_MAJOR_LABEL } from './cuda-driver';
 export { BaseImage, DEFAULT_SHARED_PACKAGES, DEFAULT_HTTP_PACKAGES } from './base-image';
 export type { BaseImageProps } from './base-image';
+export { ClusterPreset } from './cluster-preset';
+export type { ClusterPresetProps, GpuToleration, NodeRequirement, PreferredNodeRequirement } from './cluster-preset';
 export { Profile } from './profile';
 export type { ProfileProps } from './profile';
 export { Workload, MANAGED_ENV, CACHE_DIR, TMP_DIR, SHM_DIR } from './workloads/workload';

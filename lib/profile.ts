@@ -1,4 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
+import { ClusterPreset, checkClusterPreset } from './cluster-preset';
 import { freeId, problem, show } from './errors';
 import { GpuRequest, checkGpuRequest } from './gpu';
 import { ImageFlavor } from './image-flavor';
@@ -57,17 +58,25 @@ export interface ProfileProps {
    */
   readonly dev?: boolean;
   /**
+   * The kind of cluster the profile's Kubernetes manifests go to: which taints GPU pods tolerate, which labels they
+   * select, and whether driver fitness can be required (see ClusterPreset).
+   * @default ClusterPreset.generic()
+   */
+  readonly cluster?: ClusterPreset;
+  /**
    * RuntimeClass of GPU pods, e.g. `nvidia` where the NVIDIA runtime is not the node default.
-   * @default - none: the node's default runtime
+   * @default - the cluster preset's (none for most)
    */
   readonly runtimeClassName?: string;
   /**
-   * GPU models the pods may land on, matched against GPU Feature Discovery's `nvidia.com/gpu.product` label.
+   * GPU models the pods may land on, matched against GPU Feature Discovery's `nvidia.com/gpu.product` label (only
+   * on a cluster preset with GFD labels, such as ClusterPreset.gpuOperator()).
    * @default - any GPU model
    */
   readonly gpuProducts?: string[];
   /**
-   * Least GPU memory in MiB a node's GPUs must have, matched against GFD's `nvidia.com/gpu.memory` label.
+   * Least GPU memory in MiB a node's GPUs must have, matched against GFD's `nvidia.com/gpu.memory` label (only on a
+   * cluster preset with GFD labels).
    * @default - no minimum
    */
   readonly minGpuMemoryMiB?: number;
@@ -115,6 +124,8 @@ export class Profile extends Construct {
   public readonly dev: boolean;
   /** RuntimeClass of GPU pods, when set. */
   public readonly runtimeClassName?: string;
+  /** The kind of cluster the Kubernetes manifests go to. */
+  public readonly cluster: ClusterPreset;
   /** GFD `nvidia.com/gpu.product` values pods may land on. */
   public readonly gpuProducts: string[];
   /** Least GPU memory in MiB, when set. */
@@ -133,7 +144,8 @@ export class Profile extends Construct {
     const kubernetes = props.kubernetes ?? !this.dev;
     this.targets = props.targets ? [...props.targets] : [...(compose ? ['compose'] : []), ...(kubernetes ? ['kubernetes'] : [])];
     this.isDefault = props.default ?? false;
-    this.runtimeClassName = props.runtimeClassName;
+    this.cluster = props.cluster ?? ClusterPreset.generic();
+    this.runtimeClassName = props.runtimeClassName ?? (ClusterPreset.isClusterPreset(this.cluster) ? this.cluster.props.runtimeClassName : undefined);
     this.gpuProducts = [...(props.gpuProducts ?? [])];
     this.minGpuMemoryMiB = props.minGpuMemoryMiB;
     this.validate(props);
@@ -180,6 +192,9 @@ export class Profile extends Construct {
     for (const p of this.gpuProducts) assertLabelValue(this, 'GPU product', p);
     if (this.minGpuMemoryMiB !== undefined && (!Number.isInteger(this.minGpuMemoryMiB) || this.minGpuMemoryMiB < 1)) {
       problem(this, `minGpuMemoryMiB ${show(this.minGpuMemoryMiB)} is invalid: use a whole number of MiB, e.g. 40960`);
+    }
+    if (checkClusterPreset(this, this.cluster) && (this.gpuProducts.length || this.minGpuMemoryMiB !== undefined) && !this.cluster.props.gfdLabels) {
+      problem(this, `profile '${this.name}' selects GPUs by GPU Feature Discovery labels (gpuProducts, minGpuMemoryMiB) on cluster preset '${this.cluster.name}', whose nodes carry none, so its pods would stay Pending: use ClusterPreset.gpuOperator(), or select GPUs with the preset (e.g. ClusterPreset.gke({ accelerator }))`);
     }
     if ((this.runtimeClassName || this.gpuProducts.length || this.minGpuMemoryMiB) && !this.takesGpus) {
       problem(this, `profile '${this.name}' selects GPU nodes (runtimeClassName, gpuProducts or minGpuMemoryMiB) but takes no GPUs: drop the GPU node selection or use a CUDA profile`);

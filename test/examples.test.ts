@@ -14,7 +14,7 @@ describe('apps/examples', () => {
   test('cpu-only synthesizes, validates, and asks for no GPU anywhere', () => {
     const files = cpuOnly().synthFiles();
     validateAll(files);
-    expect([...files.keys()].filter((f) => f.startsWith('k8s/'))).toEqual(['k8s/cpu/text-classifier.yaml']);
+    expect([...files.keys()].filter((f) => f.startsWith('k8s/'))).toEqual(['k8s/cpu/kustomization.yaml', 'k8s/cpu/text-classifier.yaml']);
     expect([...files.values()].join('\n')).not.toMatch(/nvidia\.com\/gpu|driver: nvidia/);
     expect(Object.keys(parseYaml(files.get('docker/docker-compose.ml.yml')!).services)).toEqual(['text-classifier-cpu']);
   });

@@ -1,4 +1,4 @@
-import { GpuRequest, ImageFlavor, Profile } from '../lib';
+import { ClusterPreset, GpuRequest, ImageFlavor, Profile } from '../lib';
 import { mlService, newApp } from './helpers/fixture';
 import { composeErrors, k8sErrors, parseStream, parseYaml } from './helpers/validate';
 
@@ -9,7 +9,7 @@ function deploymentOf(files: Map<string, string>, file: string): any {
 describe('GPU requests', () => {
   test('a user-defined profile (gpu-large, 2 GPUs) renders in both runtimes without touching the library', () => {
     const app = newApp();
-    new Profile(app, 'gpu-large', { flavor: ImageFlavor.CUDA, gpu: GpuRequest.whole(2), runtimeClassName: 'nvidia', gpuProducts: ['NVIDIA-A100-SXM4-80GB'], minGpuMemoryMiB: 40960 });
+    new Profile(app, 'gpu-large', { flavor: ImageFlavor.CUDA, gpu: GpuRequest.whole(2), cluster: ClusterPreset.gpuOperator(), runtimeClassName: 'nvidia', gpuProducts: ['NVIDIA-A100-SXM4-80GB'], minGpuMemoryMiB: 40960 });
     mlService(app, 'embed');
     const files = app.synthFiles();
     const svc = parseYaml(files.get('docker/docker-compose.ml.yml')!).services['embed-gpu-large'];
@@ -27,8 +27,10 @@ describe('GPU requests', () => {
     for (const o of parseStream(files.get('k8s/gpu-large/embed.yaml')!)) expect(k8sErrors(o)).toEqual([]);
   });
 
-  test.each([['11.8', '519'], ['12.1', '529'], ['12.4', '549']])('CUDA %s requires a driver major above %s', (cuda, gt) => {
-    const app = newApp({ cuda });
+  test.each([['11.8', '519'], ['12.1', '529'], ['12.4', '549']])('CUDA %s requires a driver major above %s where GFD labels exist', (cuda, gt) => {
+    const app = newApp({ cuda, builtInProfiles: false });
+    Profile.cpu(app);
+    new Profile(app, 'gpu', { flavor: ImageFlavor.CUDA, cluster: ClusterPreset.gpuOperator() });
     mlService(app);
     const pod = deploymentOf(app.synthFiles(), 'k8s/gpu/svc.yaml').spec.template.spec;
     expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions)

@@ -35,7 +35,7 @@ describe('resolve() golden models', () => {
       ['model-dev', 'reg.example/model:0.1.0-cpu-dev', 'reg.example/ml-base-cpu:2.4-py3.10', 0, 'dev'],
     ]);
     expect(stack.variants[2].ports).toEqual([{ name: 'http', port: 8000, hostPort: undefined, hostIp: undefined }, { name: 'debug', port: 5678, hostPort: 0, hostIp: '127.0.0.1' }]);
-    expect(stack.variants[1].scheduling).toEqual({ runtimeClassName: undefined, gpuProducts: [], minGpuMemoryMiB: undefined, minDriverMajor: 550 });
+    expect(stack.variants[1].scheduling).toMatchObject({ preset: 'generic', required: [], preferred: [{ weight: 50, requirement: { key: 'nvidia.com/cuda.driver-version.major', operator: 'Gt', values: ['549'] } }] });
     expect(golden(stack)).toMatchSnapshot();
   });
 

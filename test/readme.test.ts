@@ -49,6 +49,29 @@ describe('README', () => {
     expect(ci).toMatch(/^npm test$/m);
   });
 
+  test('the cluster preset table names each preset and what its pod really gets', () => {
+    const { ClusterPreset, ImageFlavor, Profile } = require('../lib');
+    const { mlService, newApp } = require('./helpers/fixture');
+    const rows = between('<!-- presets:start -->', '<!-- presets:end -->').split('\n').filter((l) => l.startsWith('| `'));
+    const made: Record<string, unknown> = {
+      generic: ClusterPreset.generic(), gpuOperator: ClusterPreset.gpuOperator({ runtimeClass: true }), gke: ClusterPreset.gke({ accelerator: 'nvidia-l4' }),
+      eks: ClusterPreset.eks({ instanceTypes: ['g6.xlarge'], karpenterGpuNames: ['l4'] }), aks: ClusterPreset.aks(),
+    };
+    expect(rows.map((r) => /^\| `(\w+)\(/.exec(r)![1])).toEqual([...Object.keys(made), 'custom']);
+    for (const row of rows.slice(0, 5)) {
+      const name = /^\| `(\w+)\(/.exec(row)![1];
+      const app = newApp({ builtInProfiles: false });
+      const gfd = name === 'gpuOperator' ? { gpuProducts: ['NVIDIA-L4'], minGpuMemoryMiB: 20000 } : {};
+      new Profile(app, 'gpu', { flavor: ImageFlavor.CUDA, cluster: made[name], default: true, ...gfd });
+      mlService(app);
+      const pod = JSON.stringify(parseStream(app.synthFiles().get('k8s/gpu/svc.yaml')!).find((o) => o.kind === 'Deployment').spec.template.spec);
+      // every label or taint key the row names in its "what the pod gets" cell is in the pod
+      const gets = row.split('|')[2];
+      const keys = [...gets.matchAll(/`([a-z0-9.-]+\/[a-z0-9.-]+|sku)[=:`]/g)].map((m) => m[1]).filter((k) => !/ExtendedResource/.test(k));
+      expect({ name, missing: keys.filter((k) => !pod.includes(k)) }).toEqual({ name, missing: [] });
+    }
+  });
+
   test('the driver table matches the code', () => {
     const { CUDA_MIN_DRIVER_MAJOR } = require('../lib');
     const table = README.split('\n').filter((l) => l.startsWith('| CUDA |') || l.startsWith('| driver major'));

@@ -42,15 +42,17 @@ describe('the geo stack (apps/stack.ts)', () => {
     for (const p of pods) expect({ file: p.file, violations: restrictedViolations(p.spec) }).toEqual({ file: p.file, violations: [] });
   });
 
-  test('GPU Deployment limits hold the integer GPU count, tolerate the GPU taint and require a CUDA 12.4 driver', () => {
+  test('GPU Deployment limits hold the integer GPU count, tolerate the GPU taint and prefer a CUDA 12.4 driver (generic preset)', () => {
     const [, deployment] = parseStream(files.get('k8s/gpu/sk-regression.yaml')!).filter((o) => o.kind !== 'Service');
     expect(deployment.kind).toBe('Deployment');
     const pod = deployment.spec.template.spec;
     expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBe(1);
     expect(files.get('k8s/gpu/sk-regression.yaml')).toMatch(/^ {14}nvidia\.com\/gpu: 1$/m);
     expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
-    expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions)
-      .toContainEqual({ key: 'nvidia.com/cuda.driver-version.major', operator: 'Gt', values: ['549'] });
+    // the generic preset requires nothing GFD labels: the pod schedules wherever the device plugin runs
+    expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+    expect(pod.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution)
+      .toEqual([{ weight: 50, preference: { matchExpressions: [{ key: 'nvidia.com/cuda.driver-version.major', operator: 'Gt', values: ['549'] }] } }]);
     expect(pod.containers[0].env.find((e: any) => e.name === 'NVIDIA_VISIBLE_DEVICES')).toBeUndefined();
     expect(pod.containers[0].image).toBe('ghcr.io/acme-geo/sk-regression:0.1.0-cuda');
   });

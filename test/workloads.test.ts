@@ -198,7 +198,7 @@ describe('targets as plug-ins', () => {
     mlService(app);
     const files = app.synthFiles();
     expect(Object.keys(parseYaml(files.get(ML)!).services)).toEqual(['svc-local']);
-    expect([...files.keys()].filter((f) => f.startsWith('k8s/'))).toEqual(['k8s/cluster/svc.yaml']);
+    expect([...files.keys()].filter((f) => f.startsWith('k8s/'))).toEqual(['k8s/cluster/kustomization.yaml', 'k8s/cluster/svc.yaml']);
     expect(files.has('docker/images/svc/Dockerfile')).toBe(true);
   });
 

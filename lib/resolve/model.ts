@@ -1,4 +1,5 @@
 import type { Service as ComposeServiceSpec } from '../../imports/compose-spec';
+import type { GpuToleration, NodeRequirement, PreferredNodeRequirement } from '../cluster-preset';
 import type { GpuKind } from '../gpu';
 import type { ImageFlavor } from '../image-flavor';
 import type { CopySpec } from '../image-source';
@@ -88,13 +89,16 @@ export interface ResolvedBuild {
   readonly target: string;
 }
 
-/** @internal Where GPU pods may run. */
+/** @internal Where GPU pods may run, from the profile's cluster preset. */
 export interface ResolvedScheduling {
+  readonly preset: string;
   readonly runtimeClassName?: string;
-  readonly gpuProducts: string[];
-  readonly minGpuMemoryMiB?: number;
-  /** The least `nvidia.com/cuda.driver-version.major` that runs the image's CUDA. */
-  readonly minDriverMajor?: number;
+  readonly tolerations: GpuToleration[];
+  readonly nodeSelector: Record<string, string>;
+  readonly required: NodeRequirement[];
+  readonly preferred: PreferredNodeRequirement[];
+  /** Set when an init container checks the node's driver: the least driver major the image's CUDA needs. */
+  readonly driverCheckMinMajor?: number;
 }
 
 /** @internal A dependency, resolved to the variant of the same profile. */

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { BaseImage } from '../base-image';
-import { minDriverMajor } from '../cuda-driver';
+import { DRIVER_MAJOR_LABEL, minDriverMajor } from '../cuda-driver';
 import { EnvValue, expandTemplate, secretPath, templateReferences } from '../env';
 import { DeclarationError, DeclarationProblem, pathOf, recordedProblems, show } from '../errors';
 import { GpuRequest } from '../gpu';
@@ -307,9 +307,7 @@ function resolveWorkload(
         const t = byName.get(d.name)!;
         return { service: t.name, key: keyOf(t.name, p?.name), healthy: t.healthCheck !== undefined, job: t._kindSpec().kind === 'job' };
       }),
-    scheduling: request ? {
-      runtimeClassName: p!.runtimeClassName, gpuProducts: [...p!.gpuProducts], minGpuMemoryMiB: p!.minGpuMemoryMiB, minDriverMajor: minDriver,
-    } : undefined,
+    scheduling: request ? scheduling(p!, minDriver) : undefined,
     policies: [...decl.policies, ...w.policies],
     composeOverrides: w._overrides.compose.filter((o) => o.profile === undefined || o.profile === p?.name).map((o) => o.patch),
     kubernetesOverrides: w._overrides.kubernetes.filter((o) => !p || o.profile === undefined || o.profile === p.name).map((o) => ({ ...o })),
@@ -323,6 +321,32 @@ function resolveWorkload(
     }
   }
   return { ...common, ...w._kindSpec() };
+}
+
+/** What a GPU pod of profile `p` needs to schedule, from the profile's cluster preset. */
+function scheduling(p: Profile, minDriver: number | undefined): ResolvedContainer['scheduling'] {
+  const c = p.cluster.props;
+  const required = [...(c.requiredAffinity ?? [])];
+  const preferred = [...(c.preferredAffinity ?? [])];
+  // Gt is strict, so "at least N" is "greater than N - 1".
+  const driver = minDriver !== undefined ? { key: DRIVER_MAJOR_LABEL, operator: 'Gt' as const, values: [String(minDriver - 1)] } : undefined;
+  if (c.gfdLabels) {
+    if (driver) required.unshift(driver);
+    if (p.gpuProducts.length) required.push({ key: 'nvidia.com/gpu.product', operator: 'In', values: [...p.gpuProducts] });
+    if (p.minGpuMemoryMiB !== undefined) required.push({ key: 'nvidia.com/gpu.memory', operator: 'Gt', values: [String(p.minGpuMemoryMiB - 1)] });
+  } else if (driver) {
+    // Where GFD may not run, a fit driver is only preferred: required, it would leave the pod Pending.
+    preferred.unshift({ weight: 50, requirement: driver });
+  }
+  return {
+    preset: c.name,
+    runtimeClassName: p.runtimeClassName,
+    tolerations: [...(c.tolerations ?? [])],
+    nodeSelector: { ...(c.nodeSelector ?? {}) },
+    required,
+    preferred,
+    driverCheckMinMajor: c.driverCheck ? minDriver : undefined,
+  };
 }
 
 function resolveManifests(app: MlApp, decl: AppDeclaration, profiles: Profile[], report: Report): ResolvedManifest[] {

@@ -63,7 +63,8 @@ export function parseYaml(text: string): any {
 export function k8sObjects(files: Map<string, string>): Array<{ file: string; obj: any }> {
   const out: Array<{ file: string; obj: any }> = [];
   for (const [f, text] of files) {
-    if (f.startsWith('k8s/')) for (const obj of parseStream(text)) out.push({ file: f, obj });
+    // kustomization.yaml is Kustomize's file, not a cluster object
+    if (f.startsWith('k8s/') && !f.endsWith('/kustomization.yaml')) for (const obj of parseStream(text)) out.push({ file: f, obj });
   }
   return out;
 }

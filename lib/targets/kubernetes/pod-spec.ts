@@ -1,12 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Cpu } from '../../cpu';
-import { DRIVER_MAJOR_LABEL } from '../../cuda-driver';
 import { SECRETS_DIR } from '../../env';
 import { ResolvedHealth, ResolvedWorkload } from '../../resolve/model';
 import { SHM_DIR } from '../../workloads/workload';
-
-/** The taint GPU node pools carry (GPU Operator and managed clouds). */
-export const GPU_TAINT_KEY = 'nvidia.com/gpu';
 
 /**
  * The pod spec of one workload, built with the Kubernetes 1.28 L1 types: cdk8s-plus-28's ContainerResources has no
@@ -92,6 +88,17 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): k8s.
     },
     ...gpuScheduling(w),
     ...(w.kind === 'job' ? { restartPolicy: 'Never' } : {}),
+    ...(w.scheduling?.driverCheckMinMajor !== undefined ? {
+      initContainers: [{
+        name: 'driver-check',
+        image: w.image,
+        imagePullPolicy: 'IfNotPresent',
+        command: ['python', '-c', DRIVER_CHECK_PROGRAM, String(w.scheduling.driverCheckMinMajor)],
+        // the same GPU as the main container: a container without one sees no driver (the pod still takes it once)
+        resources: { limits: { [w.gpu!.resourceName]: k8s.Quantity.fromNumber(w.gpu!.count) } },
+        securityContext: container.securityContext,
+      }],
+    } : {}),
     containers: [container],
     volumes,
   };
@@ -112,23 +119,47 @@ function secretSources(w: ResolvedWorkload): k8s.VolumeProjection[] {
   return [...bySecret].map(([name, items]) => ({ secret: { name, items } }));
 }
 
-/** Runtime class, the GPU taint toleration, and node affinity on GPU Feature Discovery labels. */
-function gpuScheduling(w: ResolvedWorkload): Pick<k8s.PodSpec, 'runtimeClassName' | 'tolerations' | 'affinity'> {
+/** Runtime class, tolerations, node selector and node affinity of a GPU pod, from its cluster preset. */
+function gpuScheduling(w: ResolvedWorkload): Pick<k8s.PodSpec, 'runtimeClassName' | 'tolerations' | 'affinity' | 'nodeSelector'> {
   const s = w.scheduling;
   if (!w.gpu || !s) return {};
-  const match: k8s.NodeSelectorRequirement[] = [];
-  // Gt is strict, so "at least N" is "greater than N - 1".
-  if (s.minDriverMajor !== undefined) match.push({ key: DRIVER_MAJOR_LABEL, operator: 'Gt', values: [String(s.minDriverMajor - 1)] });
-  if (s.gpuProducts.length) match.push({ key: 'nvidia.com/gpu.product', operator: 'In', values: [...s.gpuProducts] });
-  if (s.minGpuMemoryMiB !== undefined) match.push({ key: 'nvidia.com/gpu.memory', operator: 'Gt', values: [String(s.minGpuMemoryMiB - 1)] });
+  const nodeAffinity: k8s.NodeAffinity = {
+    ...(s.required.length ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: s.required.map((r) => ({ ...r })) }] } } : {}),
+    ...(s.preferred.length ? { preferredDuringSchedulingIgnoredDuringExecution: s.preferred.map((p) => ({ weight: p.weight, preference: { matchExpressions: [{ ...p.requirement }] } })) } : {}),
+  };
   return {
     ...(s.runtimeClassName ? { runtimeClassName: s.runtimeClassName } : {}),
-    tolerations: [{ key: GPU_TAINT_KEY, operator: 'Exists', effect: 'NoSchedule' }],
-    ...(match.length
-      ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: match }] } } } }
-      : {}),
+    ...(s.tolerations.length ? { tolerations: s.tolerations.map((t) => ({ key: t.key, operator: t.operator ?? 'Exists', ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect })) } : {}),
+    ...(Object.keys(s.nodeSelector).length ? { nodeSelector: { ...s.nodeSelector } } : {}),
+    ...(Object.keys(nodeAffinity).length ? { affinity: { nodeAffinity } } : {}),
   };
 }
+
+/**
+ * The driver check of presets without GFD labels: a fixed program, run in the workload's own image with the same
+ * GPU, reads the node's driver version (the NVIDIA runtime exposes /proc/driver/nvidia/version, else nvidia-smi)
+ * and stops the pod with one clear line when it is older than the image's CUDA needs. The least major version is its
+ * only argument.
+ */
+export const DRIVER_CHECK_PROGRAM = [
+  'import re, subprocess, sys',
+  'need = int(sys.argv[1])',
+  'text = ""',
+  'try:',
+  '    text = open("/proc/driver/nvidia/version").read()',
+  'except OSError:',
+  '    try:',
+  '        text = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"], capture_output=True, text=True, timeout=30).stdout',
+  '    except (OSError, subprocess.SubprocessError):',
+  '        pass',
+  'm = re.search(r"(\\d+)\\.\\d+", text)',
+  'if not m:',
+  '    sys.exit("driver check: no NVIDIA driver is visible in this container; the node needs the NVIDIA driver and container toolkit")',
+  'have = int(m.group(1))',
+  'if have < need:',
+  '    sys.exit(f"driver check: the node runs NVIDIA driver {m.group(0)}, older than the {need} branch this image\'s CUDA needs: schedule on newer nodes or use an image built for an older CUDA")',
+  'print(f"driver check: NVIDIA driver {m.group(0)} runs this image (needs {need} or newer)")',
+].join('\n');
 
 function probes(h: ResolvedHealth): Pick<k8s.Container, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
   const action = (path: string | undefined): k8s.Probe => (h.kind === 'http'

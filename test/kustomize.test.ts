@@ -1,0 +1,59 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { buildStack } from '../apps/stack';
+import { parseStream, parseYaml } from './helpers/validate';
+
+const ROOT = path.join(__dirname, '..');
+const KUBECTL = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => fs.existsSync(p));
+
+/** kubectl's built-in Kustomize, offline: the objects `kubectl apply -k DIR` would send. */
+function kustomize(dir: string): any[] {
+  if (!KUBECTL) throw new Error('kubectl is not installed: these tests run kubectl kustomize (kubectl ships Kustomize); install kubectl');
+  return parseStream(execFileSync(KUBECTL, ['kustomize', dir], { encoding: 'utf8', stdio: 'pipe' }));
+}
+
+const key = (o: any) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+const sorted = (objs: any[]) => [...objs].sort((a, b) => (key(a) < key(b) ? -1 : 1));
+
+describe('Kustomize output', () => {
+  const files = buildStack({ rootDir: ROOT }).synthFiles();
+  const profiles = [...new Set([...files.keys()].filter((f) => f.startsWith('k8s/')).map((f) => f.split('/')[1]))];
+
+  test.each(profiles)('dist/k8s/%s/kustomization.yaml lists every file, and kubectl kustomize renders exactly their objects', (p) => {
+    const dir = path.join(ROOT, 'dist/k8s', p);
+    const kustomization = parseYaml(fs.readFileSync(path.join(dir, 'kustomization.yaml'), 'utf8'));
+    const yamls = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
+    expect(kustomization).toEqual({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: yamls });
+    const fromFiles = yamls.flatMap((f) => parseStream(fs.readFileSync(path.join(dir, f), 'utf8')));
+    expect(sorted(kustomize(dir))).toEqual(sorted(fromFiles));
+  });
+
+  test('an overlay in another folder sets the namespace and an image tag without editing the generated files', () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-ml-overlay-'));
+    fs.cpSync(path.join(ROOT, 'dist/k8s/gpu'), path.join(work, 'base'), { recursive: true });
+    fs.mkdirSync(path.join(work, 'prod'));
+    fs.writeFileSync(path.join(work, 'prod/kustomization.yaml'), [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      'resources: [../base]',
+      'namespace: ml-prod',
+      'images:',
+      '  - name: ghcr.io/acme-geo/sk-regression',
+      '    newTag: 0.2.0-cuda',
+      '',
+    ].join('\n'));
+    const objects = kustomize(path.join(work, 'prod'));
+    const base = kustomize(path.join(work, 'base'));
+    expect(objects.map(key).map((k) => k.replace('/ml-prod/', '//'))).toEqual(expect.arrayContaining(base.map(key)));
+    expect(objects.length).toBe(base.length);
+    for (const o of objects) expect(o.metadata.namespace).toBe('ml-prod');
+    const images = objects.filter((o) => o.spec?.template).map((o) => [o.metadata.name, o.spec.template.spec.containers[0].image]);
+    expect(Object.fromEntries(images)).toMatchObject({
+      'sk-regression': 'ghcr.io/acme-geo/sk-regression:0.2.0-cuda',
+      'tile-classifier': 'ghcr.io/acme-geo/tile-classifier:0.1.0-cuda',
+      postgres: 'postgres:16.4-bookworm',
+    });
+  });
+});
