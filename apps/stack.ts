@@ -1,5 +1,5 @@
 import { Duration, Size } from 'cdk8s';
-import { Cpu, EnvValue, GpuRequest, HealthCheck, MlApp, MlAppProps, MlService, Service } from '../lib';
+import { Cpu, EnvValue, GpuRequest, HealthCheck, MlApp, MlAppProps, MlService, ModelSource, Service } from '../lib';
 
 /**
  * This repository's own stack (ADR-007): the base services backend, minio, postgres and tiling, and the ML service
@@ -61,15 +61,23 @@ export function buildStack(props: MlAppProps = {}): MlApp {
     dependsOn: [minio],
   });
 
+  const minioUser = EnvValue.secretFile('minio-credentials', 'root-user');
+  const minioPassword = EnvValue.secretFile('minio-credentials', 'root-password');
   const skRegression = new MlService(app, 'sk-regression', {
     build: 'services/sk-regression',
-    command: ['uvicorn', 'app.main:app', '--host', '0.0.0.0', '--port', '8000'],
+    // app.serve runs uvicorn with a graceful shutdown bounded by SHUTDOWN_TIMEOUT_SECONDS (from `drain`)
+    command: ['python', '-m', 'app.serve', '--host', '0.0.0.0', '--port', '8000'],
+    devCommand: ['python', '-m', 'app.serve', '--host', '0.0.0.0', '--port', '8000', '--reload'],
     port: 8000,
     hostPort: 8000,
-    healthPath: '/health',
     pipPackages: { 'scikit-learn': '1.5.2' },
+    // the newest complete version published under s3://models/sk-regression/ is fetched before the server starts;
+    // until training has published one, the service trains a small model of its own (MODEL_BOOTSTRAP)
+    model: ModelSource.s3({ bucket: 'models', prefix: 'sk-regression', endpoint: minio, accessKey: minioUser, secretKey: minioPassword, allowMissing: true }),
+    drain: { longestRequest: Duration.seconds(20), preStop: Duration.seconds(5) },
     env: {
       MODEL_DIR: '/app/models',
+      MODEL_BOOTSTRAP: 'synthetic',
       MINIO_ENDPOINT: 'minio:9000',
       MINIO_ACCESS_KEY_FILE: EnvValue.secretFile('minio-credentials', 'root-user'),
       MINIO_SECRET_KEY_FILE: EnvValue.secretFile('minio-credentials', 'root-password'),

@@ -15,6 +15,8 @@ export const DEFAULT_SHARED_PACKAGES: Readonly<Record<string, string>> = {
   'opencv-python-headless': '4.10.0.84',
   'joblib': '1.4.2',
   'minio': '7.2.9',
+  // the model fetcher's S3 client (see lib/python/fetch_model.py and the README's departures)
+  'boto3': '1.35.0',
 };
 
 /** The optional HTTP serving packages (ADR-007 open question 1: services expose REST). */

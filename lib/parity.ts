@@ -46,6 +46,7 @@ export function checkParity(files: Map<string, string>): ParityDifference[] {
       continue;
     }
     diffs.push(...compare(service, profile, composeService, pod, deployment));
+    diffs.push(...compareFetch(service, profile, ml[`${service}-fetch-${profile}`] ?? base[`${service}-fetch`], pod));
   }
   return diffs;
 }
@@ -66,6 +67,15 @@ function compare(service: string, profile: string, c: any, pod: any, controller:
     Object.fromEntries((k.env ?? []).map((e: any) => [e.name, unescape(e.value)]).sort()));
   const oneShot = ['Job', 'CronJob'].includes(controller.kind);
   check('one-shot', c.restart === 'no', oneShot);
+  // Drain: the same grace in both runtimes, and room in it for the preStop pause and the server's own timeout.
+  const grace = c.stop_grace_period !== undefined ? seconds(c.stop_grace_period) : null;
+  check('grace period', grace, pod.terminationGracePeriodSeconds ?? null);
+  const timeout = Number(c.environment?.SHUTDOWN_TIMEOUT_SECONDS ?? 0);
+  const preStop = Number(k.lifecycle?.preStop?.exec?.command?.[0] === 'sleep' ? k.lifecycle.preStop.exec.command[1] : 0);
+  if (grace !== null && grace < timeout + preStop) check('grace covers preStop and server timeout', grace, `${preStop} + ${timeout}`);
+  const probePath = (p: any) => p?.httpGet?.path ?? null;
+  const composeProbe = Array.isArray(c.healthcheck?.test) ? String(c.healthcheck.test[c.healthcheck.test.length - 1]) : '';
+  if (probePath(k.readinessProbe)) check('readiness path', composeProbe.endsWith(probePath(k.readinessProbe)) ? probePath(k.readinessProbe) : composeProbe, probePath(k.readinessProbe));
   check('ports', [...new Set([...(c.expose ?? []).map(Number), ...(c.ports ?? []).map((p: any) => p.target)])].sort(numeric),
     (k.ports ?? []).map((p: any) => p.containerPort).sort(numeric));
   check('mounts', composeMounts(c).sort(), k8sMounts(pod, k).sort());
@@ -82,6 +92,31 @@ function compare(service: string, profile: string, c: any, pod: any, controller:
     ? 'time-sliced GPU: Docker does not time-slice, so Compose reserves one shared device for any number of replicas'
     : undefined);
   return out;
+}
+
+/** The model fetch: a one-shot Compose service and an init container, with the same command and variables. */
+function compareFetch(service: string, profile: string, c: any, pod: any): ParityDifference[] {
+  const init = (pod.initContainers ?? []).find((x: any) => x.name === 'model-fetch');
+  if (!c && !init) return [];
+  const out: ParityDifference[] = [];
+  const check = (field: string, compose: unknown, kubernetes: unknown) => {
+    const a = JSON.stringify(compose ?? null);
+    const b = JSON.stringify(kubernetes ?? null);
+    if (a !== b) out.push({ service, profile, field, compose: a, kubernetes: b });
+  };
+  check('model fetch', c !== undefined, init !== undefined);
+  if (c && init) {
+    check('model fetch command', unescape(c.command), unescape(init.command));
+    check('model fetch env', Object.keys(c.environment ?? {}).sort(), (init.env ?? []).map((e: any) => e.name).sort());
+  }
+  return out;
+}
+
+/** Seconds of a Compose duration such as `30s`, `1m30s`; NaN when it is not one. */
+function seconds(d: unknown): number {
+  if (typeof d !== 'string') return NaN;
+  const m = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?$/.exec(d);
+  return m && d ? Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0) : NaN;
 }
 
 function composeMounts(c: any): string[] {

@@ -23,7 +23,8 @@ describe('the geo stack (apps/stack.ts)', () => {
   test('base file holds backend, minio, postgres and tiling; ML file every variant of both ML services', () => {
     expect(Object.keys(parseYaml(files.get(BASE)!).services).sort()).toEqual(['backend', 'minio', 'postgres', 'tiling']);
     expect(Object.keys(parseYaml(files.get(ML)!).services).sort()).toEqual(
-      ['sk-regression-cpu', 'sk-regression-dev', 'sk-regression-gpu', 'tile-classifier-cpu', 'tile-classifier-dev', 'tile-classifier-gpu']);
+      ['sk-regression-cpu', 'sk-regression-dev', 'sk-regression-fetch-cpu', 'sk-regression-fetch-dev', 'sk-regression-fetch-gpu',
+        'sk-regression-gpu', 'tile-classifier-cpu', 'tile-classifier-dev', 'tile-classifier-gpu']);
   });
 
   test.each([BASE, ML])('%s is valid against the Compose spec schema', (f) => {
@@ -109,7 +110,7 @@ describe('the geo stack (apps/stack.ts)', () => {
     const both = [BASE, ML];
     const base = ['backend', 'minio', 'postgres', 'tiling'];
     for (const [flags, p] of [[[], 'cpu'], [['gpu'], 'gpu'], [['dev'], 'dev']] as const) {
-      expect(composeUp(files, both, [...flags])).toEqual({ running: [...base, `sk-regression-${p}`, `tile-classifier-${p}`].sort(), errors: [] });
+      expect(composeUp(files, both, [...flags])).toEqual({ running: [...base, `sk-regression-${p}`, `sk-regression-fetch-${p}`, `tile-classifier-${p}`].sort(), errors: [] });
     }
     expect(composeUp(files, [BASE], [])).toEqual({ running: base, errors: [] });
   });
@@ -129,7 +130,7 @@ describe('the geo stack (apps/stack.ts)', () => {
       const context = path.resolve(composeDir, s.build.context);
       expect(fs.statSync(context).isDirectory()).toBe(true);
       const dockerfile = path.resolve(context, s.build.dockerfile);
-      const name = s.networks.default.aliases[0];
+      const name = s.image.split('/').pop().split(':')[0];
       expect(path.relative(ROOT, dockerfile)).toBe(`dist/docker/images/${name}/Dockerfile`);
       expect(files.has(`docker/images/${name}/Dockerfile`)).toBe(true);
       for (const b of (s.volumes ?? []).filter((v: any) => v.type === 'bind')) expect(fs.existsSync(path.resolve(composeDir, b.source))).toBe(true);

@@ -86,7 +86,8 @@ describe('the Docker target on a model fixture', () => {
 
   test('base and service Dockerfiles lint clean, with a .dockerignore beside the service one, and one bake file', () => {
     expect([...files.keys()].sort()).toEqual([
-      'docker/docker-bake.json', 'docker/images/ml-base-cpu/Dockerfile', 'docker/images/ml-base-cuda/Dockerfile',
+      'docker/docker-bake.json', 'docker/images/ml-base-cpu/Dockerfile', 'docker/images/ml-base-cpu/fetch_model.py',
+      'docker/images/ml-base-cuda/Dockerfile', 'docker/images/ml-base-cuda/fetch_model.py',
       'docker/images/model/Dockerfile', 'docker/images/model/Dockerfile.dockerignore',
     ]);
     for (const f of [...files.keys()].filter((k) => k.endsWith('/Dockerfile'))) expect({ f, lint: validate(files.get(f)!) }).toEqual({ f, lint: [] });

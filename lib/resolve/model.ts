@@ -49,6 +49,32 @@ export interface ResolvedVolume {
   readonly sizeMiB: number;
   readonly readOnly: boolean;
   readonly storageClassName?: string;
+  /** A volume each pod fills itself (a fetched model with replicas): an emptyDir per pod in Kubernetes. */
+  readonly perPod: boolean;
+}
+
+/** @internal The fetch of a model version before the server starts. */
+export interface ResolvedModelFetch {
+  /** The Compose service key of the one-shot fetch service, `<workload>-fetch-<profile>`. */
+  readonly key: string;
+  /** The fetcher's command line. */
+  readonly command: string[];
+  readonly env: ResolvedEnv[];
+  readonly secrets: ResolvedSecret[];
+  /** The volume it fills. */
+  readonly volume: ResolvedVolume;
+  /** The endpoint workload it waits for (Compose), when the endpoint is one of the app's. */
+  readonly endpoint?: ResolvedDependency;
+}
+
+/** @internal A graceful drain, in seconds. */
+export interface ResolvedDrain {
+  /** The server's graceful-shutdown timeout. */
+  readonly timeoutSeconds: number;
+  /** The Kubernetes preStop pause. */
+  readonly preStopSeconds: number;
+  /** Compose stop_grace_period and Kubernetes terminationGracePeriodSeconds: at least preStop + timeout. */
+  readonly graceSeconds: number;
 }
 
 /** @internal A host folder bind-mounted in development. */
@@ -161,6 +187,8 @@ export interface ResolvedContainer {
   readonly user: number;
   readonly dependsOn: ResolvedDependency[];
   readonly scheduling?: ResolvedScheduling;
+  readonly modelFetch?: ResolvedModelFetch;
+  readonly drain?: ResolvedDrain;
   /** Kubernetes policies of the workload and the app. */
   readonly policies: KubernetesPolicy[];
   readonly composeOverrides: ComposeServiceSpec[];

@@ -3,6 +3,7 @@ import * as path from 'path';
 import type { BaseImage } from '../base-image';
 import { DRIVER_MAJOR_LABEL, minDriverMajor } from '../cuda-driver';
 import { EnvValue, expandTemplate, secretPath, templateReferences } from '../env';
+import { FETCHER_PATH } from '../model-source';
 import { DeclarationError, DeclarationProblem, pathOf, recordedProblems, show } from '../errors';
 import { GpuRequest } from '../gpu';
 import { HealthCheckKind } from '../health-check';
@@ -10,12 +11,14 @@ import { ImageFlavor } from '../image-flavor';
 import type { MlApp } from '../ml-app';
 import type { Profile } from '../profile';
 import { targetsByName } from '../targets/registry';
-import { CACHE_DIR, TMP_DIR, Workload, portName } from '../workloads/workload';
+import { Dependency } from '../workloads/dependency';
+import { CACHE_DIR, MODELS_DIR, TMP_DIR, Workload, portName } from '../workloads/workload';
 import { checkServiceDockerfile } from './dockerfile-contract';
 import {
-  ResolvedBaseImage, ResolvedContainer, ResolvedEnv, ResolvedManifest, ResolvedServiceImage, ResolvedStack,
+  ResolvedBaseImage, ResolvedContainer, ResolvedDependency, ResolvedEnv, ResolvedManifest, ResolvedServiceImage, ResolvedStack,
   ResolvedWorkload,
 } from './model';
+
 
 type Report = (scope: { node: { path: string } } | string, message: string) => void;
 
@@ -221,6 +224,51 @@ function resolveEnv(w: Workload, report: Report): ResolvedEnv[] {
   return Object.keys(declared).map((n) => out.get(n)!);
 }
 
+/** The fetch of a workload's model, if it has an S3 source. */
+function modelFetch(w: Workload, p: Profile | undefined, volumes: ResolvedContainer['volumes'], byName: Map<string, Workload>,
+  keyOf: (name: string, profile: string | undefined) => string, report: Report): ResolvedContainer['modelFetch'] {
+  const s = w.model.s3;
+  if (!s) return undefined;
+  let endpoint: string;
+  let dependency: ResolvedDependency | undefined;
+  if (typeof s.endpoint === 'string') {
+    endpoint = s.endpoint;
+  } else {
+    const t = byName.get(s.endpoint.name);
+    if (!t || t !== s.endpoint) {
+      report(w, `model endpoint '${s.endpoint.name}' is not a workload of this app: declare it in the app, or give a URL`);
+      return undefined;
+    }
+    if (!t.ports.length) {
+      report(w, `model endpoint '${t.name}' has no port to reach it on: declare its S3 port (e.g. 9000 for minio)`);
+      return undefined;
+    }
+    endpoint = `http://${t.name}:${t.ports[0].port}`;
+    dependency = { service: t.name, key: keyOf(t.name, p?.name), healthy: t.healthCheck !== undefined, job: false };
+  }
+  const secrets = [s.accessKey, s.secretKey].map((v) => {
+    const ref = v.secretRef!;
+    return { secret: ref.secret, key: ref.key, path: secretPath(ref), composeName: `${ref.secret}_${ref.key}` };
+  });
+  const volume = volumes.find((v) => v.path === MODELS_DIR)!;
+  return {
+    key: p ? `${w.name}-fetch-${p.name}` : `${w.name}-fetch`,
+    command: [
+      'python', FETCHER_PATH, '--endpoint', endpoint, '--bucket', s.bucket, '--prefix', s.prefix,
+      ...(s.version ? ['--version', s.version] : []), '--dest', MODELS_DIR,
+      '--deadline-seconds', String(s.deadline ? s.deadline.toSeconds() : 600), ...(s.allowMissing ? ['--allow-missing'] : []),
+    ],
+    env: [
+      { name: 'AWS_ACCESS_KEY_ID_FILE', value: secrets[0].path, secret: secrets[0] },
+      { name: 'AWS_SECRET_ACCESS_KEY_FILE', value: secrets[1].path, secret: secrets[1] },
+      { name: 'HOME', value: CACHE_DIR }, { name: 'XDG_CACHE_HOME', value: CACHE_DIR }, { name: 'NVIDIA_VISIBLE_DEVICES', value: 'void' },
+    ],
+    secrets: dedupe(secrets, (x) => x.path),
+    volume,
+    endpoint: dependency,
+  };
+}
+
 function managedEnv(w: Workload, gpu: boolean, ml: boolean): ResolvedEnv[] {
   // The root filesystem is read-only: point every cache at the writable cache mount.
   const env: ResolvedEnv[] = [{ name: 'HOME', value: CACHE_DIR }, { name: 'XDG_CACHE_HOME', value: CACHE_DIR }];
@@ -232,6 +280,8 @@ function managedEnv(w: Workload, gpu: boolean, ml: boolean): ResolvedEnv[] {
   }
   // The NVIDIA runtime exposes every GPU to a container whose image sets NVIDIA_VISIBLE_DEVICES=all (CUDA images do).
   if (!gpu) env.push({ name: 'NVIDIA_VISIBLE_DEVICES', value: 'void' });
+  const drain = w.drainSeconds();
+  if (drain) env.push({ name: 'SHUTDOWN_TIMEOUT_SECONDS', value: String(drain.timeout) });
   return env;
 }
 
@@ -261,6 +311,19 @@ function resolveWorkload(
     if (base?.cuda && minDriver === undefined) report(p!, `CUDA ${show(base.cuda)} has no entry in the driver table: add it to CUDA_MIN_DRIVER_MAJOR or use a listed CUDA version`);
   }
   const devSource = w.dev.source ?? build?.copy?.[0] ?? { from: 'app', to: '/app/app' };
+  const spec = w._kindSpec();
+  const replicated = spec.kind !== 'job' && spec.replicas > 1;
+  const volumes = w.volumes.map((v) => ({
+    name: v.name, claim: `${w.name}-${v.name}`, path: v.path, sizeMiB: v.size ? v.size.toMebibytes() : 1024,
+    readOnly: v.readOnly ?? false, storageClassName: v.storageClassName,
+    perPod: !!w.model.s3 && v.path === MODELS_DIR && replicated && spec.kind === 'service',
+  }));
+  const fetch = modelFetch(w, p, volumes, byName, keyOf, report);
+  const drain = w.drainSeconds();
+  const dependencies = [...w.dependencies];
+  // The fetch reaches the endpoint from the workload's pod: the endpoint is a dependency of the workload too.
+  const endpoint = w.model.s3?.endpoint;
+  if (endpoint && typeof endpoint !== 'string' && !dependencies.some((d) => d.name === endpoint.name)) dependencies.push(Dependency.on(endpoint));
   const common: ResolvedContainer = {
     service: w.name,
     key: keyOf(w.name, p?.name),
@@ -278,12 +341,11 @@ function resolveWorkload(
     command: dev ? [...(w.dev.command ?? w.command ?? [])] : (w.command ? [...w.command] : undefined),
     env,
     ports,
-    volumes: w.volumes.map((v) => ({
-      name: v.name, claim: `${w.name}-${v.name}`, path: v.path, sizeMiB: v.size ? v.size.toMebibytes() : 1024,
-      readOnly: v.readOnly ?? false, storageClassName: v.storageClassName,
-    })),
+    volumes,
     scratch: [TMP_DIR, CACHE_DIR, ...w.writablePaths],
     secrets: dedupe(env.flatMap((e) => (e.secret ? [e.secret] : [])), (x) => x.path),
+    modelFetch: fetch,
+    drain: drain ? { timeoutSeconds: drain.timeout, preStopSeconds: drain.preStop, graceSeconds: drain.grace } : undefined,
     binds: dev ? [{ source: path.posix.normalize(path.posix.join(build!.context, devSource.from)), target: devSource.to }] : [],
     shmMiB: w.shmSize?.toMebibytes(),
     cpuRequestMillis: w.cpuRequest.millis,
@@ -301,7 +363,7 @@ function resolveWorkload(
       startupSeconds: hc.startupSeconds,
     } : undefined,
     user: w.user,
-    dependsOn: w.dependencies
+    dependsOn: dependencies
       .filter((d) => !p || !byName.get(d.name)!.profiles || byName.get(d.name)!.profiles!.includes(p.name))
       .map((d) => {
         const t = byName.get(d.name)!;
@@ -320,7 +382,7 @@ function resolveWorkload(
       report(w, `override for profile ${show(o.profile)} names no declared profile: use one of ${show(decl.profiles.map((x) => x.name))}`);
     }
   }
-  return { ...common, ...w._kindSpec() };
+  return { ...common, ...spec };
 }
 
 /** What a GPU pod of profile `p` needs to schedule, from the profile's cluster preset. */
@@ -420,6 +482,11 @@ function checkDerivedNames(
       report(scope, `Compose service key '${w.key}' is derived twice: by ${source} and by ${other}: rename one workload or profile`);
     }
     keys.set(w.key, source);
+    if (w.modelFetch) {
+      const o = keys.get(w.modelFetch.key);
+      if (o !== undefined) report(scope, `Compose service key '${w.modelFetch.key}' (the model fetch of ${source}) is also derived by ${o}: rename one workload`);
+      keys.set(w.modelFetch.key, `the model fetch of ${source}`);
+    }
     for (const b of w.binds) {
       const overlap = [...w.volumes.map((v) => [v.path, `volume '${v.name}'`]), ...w.scratch.map((p) => [p, 'a writable path'])]
         .find(([p]) => p === b.target || p.startsWith(`${b.target}/`) || b.target.startsWith(`${p}/`));

@@ -5,9 +5,8 @@ import { GpuRequest } from '../gpu';
 import { HealthCheck, HttpHealthCheckOptions } from '../health-check';
 import { CopySpec, ImageSource } from '../image-source';
 import { Service, ServiceProps } from './service';
+import { MODELS_DIR } from './workload';
 
-/** Where ADR-007 keeps model artifacts: a per-service volume mounted here. */
-export const MODELS_DIR = '/app/models';
 
 /** Properties of an {@link MlService}. */
 export interface MlServiceProps extends Omit<ServiceProps, 'image' | 'healthCheck'> {
@@ -56,10 +55,15 @@ export interface MlServiceProps extends Omit<ServiceProps, 'image' | 'healthChec
    */
   readonly hostPort?: number;
   /**
-   * The HTTP health endpoint.
-   * @default '/health'
+   * The readiness endpoint (readiness and startup probes, Compose's health check): ready once the model is loaded.
+   * @default '/readyz'
    */
   readonly healthPath?: string;
+  /**
+   * The liveness endpoint: the process answers; it must never load or train a model.
+   * @default '/livez'
+   */
+  readonly livenessPath?: string;
   /**
    * Health check timing; model loading can be slow, so the startup window is long.
    * @default - startupTimeout of 10 minutes, interval of 10 seconds
@@ -127,7 +131,7 @@ export class MlService extends Service {
   constructor(scope: Construct, id: string, props: MlServiceProps) {
     const p = props ?? ({} as MlServiceProps);
     const port = p.port ?? 8000;
-    const healthPath = p.healthPath ?? '/health';
+    const healthPath = p.healthPath ?? '/readyz';
     const health = p.healthCheckOptions ?? {};
     const copy = p.copy ?? [{ from: 'app', to: '/app/app' }];
     super(scope, id, {
@@ -147,6 +151,7 @@ export class MlService extends Service {
         ...health,
         // model loading (and a first CUDA init) takes minutes; cdk8s-plus's default startup probe allows about 30 s
         startupTimeout: health.startupTimeout ?? Duration.minutes(10),
+        livenessPath: health.livenessPath ?? p.livenessPath ?? '/livez',
         composeCommand: health.composeCommand ?? pythonHttpCheck(health.port ?? port, healthPath),
       }),
       volumes: [{ name: 'models', path: MODELS_DIR, size: p.modelVolumeSize ?? Size.gibibytes(10) }, ...(p.volumes ?? [])],

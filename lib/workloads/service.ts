@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { problem, show } from '../errors';
 import { assertInteger } from '../names';
 import type { WorkloadKindSpec } from '../resolve/model';
-import { Workload, WorkloadProps } from './workload';
+import { MODELS_DIR, Workload, WorkloadProps } from './workload';
 
 /** Properties of a {@link Service}. */
 export interface ServiceProps extends WorkloadProps {
@@ -29,8 +29,10 @@ export class Service extends Workload {
   constructor(scope: Construct, id: string, props: ServiceProps) {
     super(scope, id, props, { component: 'service' });
     this.replicas = props?.replicas ?? 1;
-    if (assertInteger(this, 'replicas', this.replicas, 1, 1000) && this.replicas > 1 && this.volumes.length > 0) {
-      problem(this, `replicas ${this.replicas} with ReadWriteOnce volume(s) ${show(this.volumes.map((v) => v.name))}: one claim cannot be mounted by two pods, so use replicas: 1, drop the volumes, or declare a StatefulService (a claim per replica)`);
+    // A volume a model is fetched into is per pod when replicated: each pod fetches its own copy.
+    const shared = this.volumes.filter((v) => !(this.model?.s3 && v.path === MODELS_DIR));
+    if (assertInteger(this, 'replicas', this.replicas, 1, 1000) && this.replicas > 1 && shared.length > 0) {
+      problem(this, `replicas ${this.replicas} with ReadWriteOnce volume(s) ${show(shared.map((v) => v.name))}: one claim cannot be mounted by two pods, so use replicas: 1, drop the volumes, fetch the model with ModelSource.s3() (a copy per pod), or declare a StatefulService (a claim per replica)`);
     }
   }
 

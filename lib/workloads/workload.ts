@@ -1,4 +1,4 @@
-import { Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import type { Service as ComposeServiceSpec } from '../../imports/compose-spec';
 import { Cpu } from '../cpu';
@@ -7,6 +7,7 @@ import { freeId, problem, show } from '../errors';
 import { GpuRequest, checkGpuRequest } from '../gpu';
 import { HealthCheck, checkHealthCheck } from '../health-check';
 import { CopySpec, ImageSource, checkContextPath, checkImageRef, checkMlBuild } from '../image-source';
+import { ModelSource, checkModelSource } from '../model-source';
 import {
   assertAbsolutePath, assertDns1035, assertDnsLabel, assertDnsSubdomain, assertEnvName, assertInteger,
   assertPortName, assertPrintable,
@@ -81,6 +82,21 @@ export interface DevOptions {
    * @default - the first `copy` entry of the build
    */
   readonly source?: CopySpec;
+}
+
+/** How a workload drains on shutdown. */
+export interface DrainOptions {
+  /**
+   * The longest a request may take: the server's graceful-shutdown timeout (the workload reads it as
+   * SHUTDOWN_TIMEOUT_SECONDS).
+   */
+  readonly longestRequest: Duration;
+  /**
+   * How long a Kubernetes pod keeps serving after it is told to stop, so endpoints stop sending it traffic first
+   * (a preStop pause).
+   * @default Duration.seconds(5)
+   */
+  readonly preStop?: Duration;
 }
 
 /** Properties every workload kind has. */
@@ -185,12 +201,26 @@ export interface WorkloadProps {
    */
   readonly profiles?: string[];
   /**
+   * Where the model comes from (for a workload built on the ML base image, whose image carries the fetcher): fetched
+   * into the volume mounted at /app/models before the server starts.
+   * @default ModelSource.none()
+   */
+  readonly model?: ModelSource;
+  /**
+   * Graceful drain: the server's shutdown timeout, Compose `stop_grace_period`, Kubernetes
+   * `terminationGracePeriodSeconds` and a preStop pause, consistently.
+   * @default - the runtimes' defaults (10 s under Compose, 30 s under Kubernetes), no preStop
+   */
+  readonly drain?: DrainOptions;
+  /**
    * Dev profile conveniences of a workload built on an ML base image.
    * @default - the workload's command, debug port 5678 on 127.0.0.1, the first copied folder bind-mounted
    */
   readonly dev?: DevOptions;
 }
 
+/** Where ADR-007 keeps model artifacts: a per-service volume mounted here, which a model source fetches into. */
+export const MODELS_DIR = '/app/models';
 /** Paths every container gets as scratch space, owned by the runtime rather than the workload. */
 export const TMP_DIR = '/tmp';
 /** The writable cache mount; HOME, XDG_CACHE_HOME and TORCH_HOME point here. */
@@ -198,7 +228,7 @@ export const CACHE_DIR = '/cache';
 /** Where shared memory is mounted. */
 export const SHM_DIR = '/dev/shm';
 /** Variables cdk8s-ml sets itself, which a declaration may not set. */
-export const MANAGED_ENV = ['HOME', 'XDG_CACHE_HOME', 'TORCH_HOME', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'NVIDIA_VISIBLE_DEVICES'];
+export const MANAGED_ENV = ['HOME', 'XDG_CACHE_HOME', 'TORCH_HOME', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'NVIDIA_VISIBLE_DEVICES', 'SHUTDOWN_TIMEOUT_SECONDS'];
 const RESERVED_PATHS = [TMP_DIR, CACHE_DIR, SHM_DIR, '/run/secrets'];
 
 /** A patch of a rendered object in one profile or all of them. */
@@ -260,6 +290,10 @@ export abstract class Workload extends Construct {
   public readonly profiles?: string[];
   /** Dev profile options. */
   public readonly dev: DevOptions;
+  /** Where the model comes from. */
+  public readonly model: ModelSource;
+  /** Drain options, when set. */
+  public readonly drain?: DrainOptions;
   private readonly _env: Record<string, EnvValue> = {};
   private readonly _volumes: PersistentVolume[];
   private readonly _writablePaths: string[];
@@ -288,6 +322,8 @@ export abstract class Workload extends Construct {
     this.gpuByProfile = { ...(props.gpuByProfile ?? {}) };
     this.profiles = props.profiles ? [...props.profiles] : undefined;
     this.dev = { ...(props.dev ?? {}) };
+    this.model = props.model ?? ModelSource.none();
+    this.drain = props.drain;
     this._volumes = Array.isArray(props.volumes) ? props.volumes.map((v) => ({ ...v })) : [];
     this._writablePaths = Array.isArray(props.writablePaths) ? [...props.writablePaths] : [];
     this.validateCommon(props);
@@ -434,9 +470,32 @@ export abstract class Workload extends Construct {
     if (this.dev.command !== undefined && (!Array.isArray(this.dev.command) || this.dev.command.length === 0 || this.dev.command.some((c) => typeof c !== 'string'))) {
       problem(this, `dev command ${show(this.dev.command)} is invalid: give a non-empty list of strings`);
     }
+    if (checkModelSource(this, this.model) && this.model.s3) {
+      if (!this.imageSource?.build) problem(this, `workload '${this.name}' fetches a model but its image is not built on the ML base image, which carries the fetcher: use ImageSource.mlBuild(...) or drop 'model'`);
+      if (!this._volumes.some((v) => v?.path === MODELS_DIR)) problem(this, `workload '${this.name}' fetches a model into ${MODELS_DIR} but mounts no volume there: add a volume at ${MODELS_DIR} (an MlService has one)`);
+    }
+    if (this.drain !== undefined) this.drainSeconds();
     if (this.dev.source !== undefined) {
       checkContextPath(this, 'dev source', this.dev.source.from, true);
       assertAbsolutePath(this, 'dev source destination', this.dev.source.to);
+    }
+  }
+
+  /**
+   * The drain in whole seconds: the server timeout, the preStop pause and the grace period both runtimes get.
+   * @internal
+   */
+  public drainSeconds(): { timeout: number; preStop: number; grace: number } | undefined {
+    if (!this.drain) return undefined;
+    try {
+      const timeout = this.drain.longestRequest.toSeconds();
+      const preStop = (this.drain.preStop ?? Duration.seconds(5)).toSeconds();
+      if (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600 || !Number.isInteger(preStop) || preStop < 0 || preStop > 600) throw new Error();
+      // a margin after the server's own timeout, so it is not killed while it forces its exit
+      return { timeout, preStop, grace: preStop + timeout + 5 };
+    } catch {
+      problem(this, `drain ${show({ longestRequest: String(this.drain.longestRequest?.toSeconds?.()), preStop: String(this.drain.preStop?.toSeconds?.() ?? 5) })} is invalid: give longestRequest of 1 to 3600 whole seconds and preStop of 0 to 600 (Duration.seconds(n))`);
+      return undefined;
     }
   }
 

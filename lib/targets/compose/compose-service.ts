@@ -56,11 +56,16 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
       start_period: `${w.health.startupSeconds}s`,
     };
   }
-  if (w.dependsOn.length) {
-    s.depends_on = Object.fromEntries(w.dependsOn.map((d) => [d.key, {
-      condition: d.job ? 'service_completed_successfully' as const : d.healthy ? 'service_healthy' as const : 'service_started' as const,
-    }]));
+  if (w.dependsOn.length || w.modelFetch) {
+    s.depends_on = Object.fromEntries([
+      ...w.dependsOn.map((d): [string, { condition: 'service_completed_successfully' | 'service_healthy' | 'service_started' }] => [d.key, {
+        condition: d.job ? 'service_completed_successfully' : d.healthy ? 'service_healthy' : 'service_started',
+      }]),
+      // the model is in the volume before the server starts
+      ...(w.modelFetch ? [[w.modelFetch.key, { condition: 'service_completed_successfully' as const }] as const] : []),
+    ]);
   }
+  if (w.drain) s.stop_grace_period = `${w.drain.graceSeconds}s`;
   // Variants of one workload share its name as an alias, so others reach it at one host name in every profile.
   if (w.key !== w.service) s.networks = { default: { aliases: [w.service] } };
   switch (w.kind) {
@@ -84,6 +89,32 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
       },
     },
   };
+  return s;
+}
+
+/**
+ * The one-shot service that fetches a workload's model into its volume before the workload starts: the same image
+ * (its base carries the fetcher), the same restrictions, `restart: "no"`, waiting for the endpoint to be healthy.
+ * @internal
+ */
+export function composeFetchService(w: ResolvedWorkload, rel: (p: string) => string): ComposeService {
+  const f = w.modelFetch!;
+  const s: ComposeService = {};
+  if (w.profile) s.profiles = [w.profile];
+  s.image = w.image;
+  if (w.build) s.build = { context: rel(w.build.context), dockerfile: path.posix.relative(w.build.context, w.build.dockerfile), target: w.build.target, args: { ...w.build.args } };
+  s.command = [...f.command];
+  s.user = `${w.user}:${w.user}`;
+  s.read_only = true;
+  s.tmpfs = ['/tmp', '/cache'];
+  s.cap_drop = ['ALL'];
+  s.security_opt = ['no-new-privileges:true'];
+  s.environment = Object.fromEntries(f.env.map((e) => [e.name, e.value]));
+  s.secrets = f.secrets.map((x) => ({ source: x.composeName, target: x.path }));
+  s.volumes = [{ type: 'volume', source: f.volume.claim, target: f.volume.path, read_only: false }];
+  s.restart = 'no';
+  if (f.endpoint) s.depends_on = { [f.endpoint.key]: { condition: f.endpoint.healthy ? 'service_healthy' : 'service_started' } };
+  s.deploy = { resources: { limits: { cpus: '1', memory: '512m' }, reservations: { cpus: '0.1', memory: '128m' } } };
   return s;
 }
 

@@ -7,7 +7,7 @@ import { packageFile } from '../../package-file';
 import { ResolvedStack, ResolvedWorkload } from '../../resolve/model';
 import { toYaml } from '../../yaml-output';
 import { ReportProblem, Target } from '../target';
-import { SECRETS_SOURCE_DIR, composeService } from './compose-service';
+import { SECRETS_SOURCE_DIR, composeFetchService, composeService } from './compose-service';
 import { escapeComposeStrings } from './escape';
 
 /** Where the Compose files live inside the output folder. */
@@ -73,8 +73,9 @@ function composeFile(name: string, workloads: ResolvedWorkload[], rel: (p: strin
     let s = escapeComposeStrings(composeService(w, rel));
     for (const patch of w.composeOverrides) s = mergePatch(s, patch) as ComposeService;
     services[w.key] = s;
+    if (w.modelFetch) services[w.modelFetch.key] = escapeComposeStrings(composeFetchService(w, rel));
     for (const v of w.volumes) volumes[v.claim] = {};
-    for (const x of w.secrets) secrets[x.composeName] = { file: escapeComposeStrings(rel(path.posix.join(SECRETS_SOURCE_DIR, x.secret, x.key))) };
+    for (const x of [...w.secrets, ...(w.modelFetch?.secrets ?? [])]) secrets[x.composeName] = { file: escapeComposeStrings(rel(path.posix.join(SECRETS_SOURCE_DIR, x.secret, x.key))) };
   }
   const file: ComposeSpecification = { name, services };
   if (Object.keys(volumes).length) file.volumes = volumes;

@@ -1,7 +1,9 @@
 import { ResolvedStack } from '../../resolve/model';
 import { ReportProblem, Target } from '../target';
 import { BAKE_FILE, renderBake } from './bake';
-import { renderBaseDockerfile, renderDockerignore, renderServiceDockerfile } from './dockerfile';
+import { FETCHER_FILE, renderBaseDockerfile, renderDockerignore, renderServiceDockerfile } from './dockerfile';
+import { packageFile } from '../../package-file';
+import * as fs from 'fs';
 
 /**
  * Docker images: the Dockerfiles of the base images and of the workloads that do not bring their own (each with a
@@ -19,7 +21,11 @@ export const dockerTarget: Target = {
   render(stack: ResolvedStack): Map<string, string> {
     const files = new Map<string, string>();
     const inOut = (p: string) => p.slice(stack.outdir.length + 1);
-    for (const b of stack.baseImages) files.set(`${b.dir}/Dockerfile`, renderBaseDockerfile(b));
+    const fetcher = stack.baseImages.length ? fs.readFileSync(packageFile('lib/python/fetch_model.py'), 'utf8') : '';
+    for (const b of stack.baseImages) {
+      files.set(`${b.dir}/Dockerfile`, renderBaseDockerfile(b));
+      files.set(`${b.dir}/${FETCHER_FILE}`, fetcher);
+    }
     for (const s of stack.serviceImages.filter((i) => i.synthesized)) {
       files.set(inOut(s.dockerfile), renderServiceDockerfile(s));
       files.set(`${inOut(s.dockerfile)}.dockerignore`, renderDockerignore(stack.outdir));

@@ -17,7 +17,7 @@ export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Arra
     storageClassName: v.storageClassName,
     resources: { requests: { storage: k8s.Quantity.fromString(mebibytes(v.sizeMiB)) } },
   });
-  const claims = () => w.volumes.map((v) => k8s.KubePersistentVolumeClaim.manifest({ metadata: meta(v.claim), spec: claimSpec(v) }));
+  const claims = () => w.volumes.filter((v) => !v.perPod).map((v) => k8s.KubePersistentVolumeClaim.manifest({ metadata: meta(v.claim), spec: claimSpec(v) }));
   const template = { metadata: { labels }, spec: podSpec(w, { claims: w.kind !== 'stateful' }) };
   const service = (headless: boolean) => (w.ports.length || headless ? [k8s.KubeService.manifest({
     metadata: meta(w.service),
@@ -36,7 +36,7 @@ export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Arra
           replicas: w.replicas,
           selector: { matchLabels: selectorLabels(w) },
           // A ReadWriteOnce claim cannot be mounted by the old and the new pod at once.
-          strategy: w.volumes.length ? { type: 'Recreate' } : { type: 'RollingUpdate' },
+          strategy: w.volumes.some((v) => !v.perPod) ? { type: 'Recreate' } : { type: 'RollingUpdate' },
           template,
         },
       }), ...service(false)];

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Cpu } from '../../cpu';
 import { SECRETS_DIR } from '../../env';
 import { ResolvedHealth, ResolvedWorkload } from '../../resolve/model';
-import { SHM_DIR } from '../../workloads/workload';
+import { CACHE_DIR, SHM_DIR, TMP_DIR } from '../../workloads/workload';
 
 /**
  * The pod spec of one workload, built with the Kubernetes 1.28 L1 types: cdk8s-plus-28's ContainerResources has no
@@ -14,11 +14,15 @@ import { SHM_DIR } from '../../workloads/workload';
 export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): k8s.PodSpec {
   const volumes: k8s.Volume[] = [];
   const mounts: k8s.VolumeMount[] = [];
+  const volumeNames = new Map<string, string>();
   w.volumes.forEach((v, i) => {
-    // A StatefulSet mounts its claim templates by their names; other kinds mount their claims as pod volumes.
+    // A StatefulSet mounts its claim templates by their names; other kinds mount their claims as pod volumes, or an
+    // emptyDir per pod for a volume each replica fills itself (a fetched model).
     const name = options.claims ? `data-${i}` : v.name;
-    if (options.claims) volumes.push({ name, persistentVolumeClaim: { claimName: v.claim, readOnly: v.readOnly } });
+    if (v.perPod) volumes.push({ name, emptyDir: { sizeLimit: k8s.Quantity.fromString(mebibytes(v.sizeMiB)) } });
+    else if (options.claims) volumes.push({ name, persistentVolumeClaim: { claimName: v.claim, readOnly: v.readOnly } });
     mounts.push({ name, mountPath: v.path, readOnly: v.readOnly });
+    volumeNames.set(v.path, name);
   });
   w.scratch.forEach((p, i) => {
     const name = `scratch-${i}`;
@@ -30,14 +34,15 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): k8s.
     volumes.push({ name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(mebibytes(w.shmMiB)) } });
     mounts.push({ name: 'shm', mountPath: SHM_DIR });
   }
-  if (w.secrets.length) {
-    // One projected volume puts every secret file where Compose puts its `secrets:`, /run/secrets/<file>.
+  const allSecrets = [...w.secrets, ...(w.modelFetch?.secrets ?? []).filter((s) => !w.secrets.some((x) => x.path === s.path))];
+  if (allSecrets.length) {
+    // One projected volume puts every secret file where Compose puts its `secrets:`, /run/secrets/<secret>/<key>.
     volumes.push({
       name: 'secrets',
       projected: {
         defaultMode: 0o440,
         // A folder per secret: `<secret>/<key>` under /run/secrets, where Compose mounts the same file.
-        sources: secretSources(w),
+        sources: secretSources(allSecrets),
       },
     });
     mounts.push({ name: 'secrets', mountPath: SECRETS_DIR, readOnly: true });
@@ -74,7 +79,41 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): k8s.
     },
     volumeMounts: mounts,
     ...(w.health && w.kind !== 'job' ? probes(w.health) : {}),
+    // endpoints stop routing to the pod while it still serves; then the server drains within its own timeout
+    ...(w.drain && w.drain.preStopSeconds > 0 ? { lifecycle: { preStop: { exec: { command: ['sleep', String(w.drain.preStopSeconds)] } } } } : {}),
   };
+  const initContainers: k8s.Container[] = [];
+  if (w.scheduling?.driverCheckMinMajor !== undefined) {
+    initContainers.push({
+      name: 'driver-check',
+      image: w.image,
+      imagePullPolicy: 'IfNotPresent',
+      command: ['python', '-c', DRIVER_CHECK_PROGRAM, String(w.scheduling.driverCheckMinMajor)],
+      // the same GPU as the main container: a container without one sees no driver (the pod still takes it once)
+      resources: { limits: { [w.gpu!.resourceName]: k8s.Quantity.fromNumber(w.gpu!.count) } },
+      securityContext: container.securityContext,
+    });
+  }
+  if (w.modelFetch) {
+    const f = w.modelFetch;
+    initContainers.push({
+      name: 'model-fetch',
+      image: w.image,
+      imagePullPolicy: 'IfNotPresent',
+      command: f.command.map(escapeExpansion),
+      env: f.env.map((e) => ({ name: e.name, value: escapeExpansion(e.value) })),
+      resources: {
+        requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('128Mi') },
+        limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('512Mi') },
+      },
+      securityContext: container.securityContext,
+      volumeMounts: [
+        { name: volumeNames.get(f.volume.path)!, mountPath: f.volume.path },
+        ...mounts.filter((m) => m.mountPath === TMP_DIR || m.mountPath === CACHE_DIR),
+        ...(w.secrets.length || f.secrets.length ? [{ name: 'secrets', mountPath: SECRETS_DIR, readOnly: true }] : []),
+      ],
+    });
+  }
 
   return {
     automountServiceAccountToken: false,
@@ -88,17 +127,8 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): k8s.
     },
     ...gpuScheduling(w),
     ...(w.kind === 'job' ? { restartPolicy: 'Never' } : {}),
-    ...(w.scheduling?.driverCheckMinMajor !== undefined ? {
-      initContainers: [{
-        name: 'driver-check',
-        image: w.image,
-        imagePullPolicy: 'IfNotPresent',
-        command: ['python', '-c', DRIVER_CHECK_PROGRAM, String(w.scheduling.driverCheckMinMajor)],
-        // the same GPU as the main container: a container without one sees no driver (the pod still takes it once)
-        resources: { limits: { [w.gpu!.resourceName]: k8s.Quantity.fromNumber(w.gpu!.count) } },
-        securityContext: container.securityContext,
-      }],
-    } : {}),
+    ...(w.drain ? { terminationGracePeriodSeconds: w.drain.graceSeconds } : {}),
+    ...(initContainers.length ? { initContainers } : {}),
     containers: [container],
     volumes,
   };
@@ -113,9 +143,9 @@ export function escapeExpansion(value: string): string {
   return value.replace(/\$/g, '$$$$');
 }
 
-function secretSources(w: ResolvedWorkload): k8s.VolumeProjection[] {
+function secretSources(secrets: ResolvedWorkload['secrets']): k8s.VolumeProjection[] {
   const bySecret = new Map<string, k8s.KeyToPath[]>();
-  for (const s of w.secrets) bySecret.set(s.secret, [...(bySecret.get(s.secret) ?? []), { key: s.key, path: `${s.secret}/${s.key}` }]);
+  for (const s of secrets) bySecret.set(s.secret, [...(bySecret.get(s.secret) ?? []), { key: s.key, path: `${s.secret}/${s.key}` }]);
   return [...bySecret].map(([name, items]) => ({ secret: { name, items } }));
 }
 

@@ -1,28 +1,31 @@
-"""HTTP API of sk-regression: /health, /predict and /train (FastAPI, served by uvicorn)."""
+"""HTTP API of sk-regression: /livez, /readyz, /predict and /train (FastAPI, served by app.serve)."""
 from __future__ import annotations
 
+import asyncio
 import os
-from contextlib import asynccontextmanager
+import threading
+from types import SimpleNamespace
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Response
 from pydantic import BaseModel
 
 from .model import RegressionModel, compute_device
 
 model = RegressionModel(os.environ.get("MODEL_DIR", "/app/models"))
+state = SimpleNamespace(draining=False)
+app = FastAPI(title="sk-regression")
 
 
-@asynccontextmanager
-async def lifespan(_: FastAPI):
-    model.load_or_train()
-    yield
-
-
-app = FastAPI(title="sk-regression", lifespan=lifespan)
+@app.on_event("startup")
+def load_model() -> None:
+    # Load in the background: the process is alive (/livez) at once, ready (/readyz) when the model is in.
+    threading.Thread(target=model.bootstrap, name="model-load", daemon=True).start()
 
 
 class PredictRequest(BaseModel):
     features: list[list[float]]
+    # An operational drill: hold the request this long before answering, to watch a drain (at most 30 s).
+    drill_delay_ms: int = 0
 
 
 class TrainRequest(BaseModel):
@@ -30,25 +33,31 @@ class TrainRequest(BaseModel):
     targets: list[float]
 
 
-def ensure_loaded() -> None:
-    # lifespan loads the model at start; this covers servers (and FastAPI releases) that skip lifespan events
-    if not model.ready:
-        model.load_or_train()
+@app.get("/livez")
+def livez() -> dict:
+    """The process answers: nothing about the model, never any model work."""
+    return {"status": "alive"}
 
 
-@app.get("/health")
-def health() -> dict:
-    ensure_loaded()
-    if not model.ready:
-        raise HTTPException(status_code=503, detail="model not loaded")
-    return {"status": "ok", "device": compute_device(), "n_features": model.n_features}
+@app.get("/readyz")
+def readyz(response: Response) -> dict:
+    """Ready when a model is loaded and the server is not draining; never loads or trains."""
+    if model.ready and not state.draining:
+        return {"status": "ready", "version": model.version, "device": compute_device(), "n_features": model.n_features}
+    response.status_code = 503
+    return {"status": "draining" if state.draining else "loading", "detail": model.error}
 
 
 @app.post("/predict")
-def predict(req: PredictRequest) -> dict:
-    ensure_loaded()
+async def predict(req: PredictRequest) -> dict:
+    if not 0 <= req.drill_delay_ms <= 30_000:
+        raise HTTPException(status_code=422, detail="drill_delay_ms must be 0 to 30000")
+    if req.drill_delay_ms:
+        await asyncio.sleep(req.drill_delay_ms / 1000)
     try:
-        return {"predictions": model.predict(req.features)}
+        return {"predictions": model.predict(req.features), "version": model.version}
+    except RuntimeError as e:
+        raise HTTPException(status_code=503, detail=str(e)) from e
     except ValueError as e:
         raise HTTPException(status_code=422, detail=str(e)) from e
 
@@ -59,4 +68,4 @@ def train(req: TrainRequest) -> dict:
         result = model.train(req.features, req.targets)
     except ValueError as e:
         raise HTTPException(status_code=422, detail=str(e)) from e
-    return {"n_samples": result.n_samples, "n_features": result.n_features, "r2": result.r2}
+    return {"n_samples": result.n_samples, "n_features": result.n_features, "r2": result.r2, "version": result.version}
