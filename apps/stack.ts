@@ -1,14 +1,17 @@
 import { Duration, Size } from 'cdk8s';
-import { Cpu, EnvValue, GpuRequest, HealthCheck, MlApp, MlAppProps, MlService, ModelSource, Service } from '../lib';
+import {
+  Cpu, EnvValue, GpuRequest, HealthCheck, ImageSource, Job, MlApp, MlAppProps, MlService, ModelSource, Service, StatefulService,
+} from '../lib';
 
 /**
- * This repository's own stack (ADR-007): the base services backend, minio, postgres and tiling, and the ML service
- * sk-regression in the cpu, gpu and dev profiles.
+ * This repository's own stack (ADR-007): backend, tiling, and the stateful minio and postgres; the ML services
+ * sk-regression (GPU in the gpu profile) and tile-classifier (CPU only) in the cpu, gpu and dev profiles; and
+ * sk-regression's training, once on demand and nightly, on the same image, publishing to MinIO.
  */
 export function buildStack(props: MlAppProps = {}): MlApp {
   const app = new MlApp({ name: 'geo', registry: 'ghcr.io/acme-geo', ...props });
 
-  const postgres = new Service(app, 'postgres', {
+  const postgres = new StatefulService(app, 'postgres', {
     image: 'postgres:16.4-bookworm',
     component: 'database',
     user: 999, // the postgres user of the official image, which owns its data directory
@@ -30,7 +33,7 @@ export function buildStack(props: MlAppProps = {}): MlApp {
     healthCheck: HealthCheck.command(['pg_isready', '-h', '127.0.0.1', '-U', 'geo', '-d', 'geo'], { startupTimeout: Duration.minutes(2) }),
   });
 
-  const minio = new Service(app, 'minio', {
+  const minio = new StatefulService(app, 'minio', {
     image: 'minio/minio:RELEASE.2024-10-13T13-34-11Z',
     component: 'object-store',
     user: 1000,
@@ -93,6 +96,27 @@ export function buildStack(props: MlAppProps = {}): MlApp {
     gpu: GpuRequest.whole(1),
     dependsOn: [minio, postgres],
   });
+
+  // Training on sk-regression's own image (so the same ML base, cpu or cuda by profile, and the same GPU request):
+  // it reads a CSV from MinIO, trains, and publishes a version that sk-regression's fetch takes on its next start.
+  const training = {
+    image: ImageSource.of(skRegression),
+    command: ['python', '-m', 'app.train', '--endpoint', 'http://minio:9000', '--bucket', 'models', '--prefix', 'sk-regression', '--data', 's3://models/data/sk-regression.csv'],
+    env: { AWS_ACCESS_KEY_ID_FILE: minioUser, AWS_SECRET_ACCESS_KEY_FILE: minioPassword },
+    gpu: GpuRequest.whole(1),
+    cpuRequest: Cpu.millis(500),
+    cpuLimit: Cpu.units(2),
+    memoryRequest: Size.gibibytes(1),
+    memoryLimit: Size.gibibytes(4),
+    shmSize: Size.gibibytes(1),
+    component: 'training',
+    backoffLimit: 2,
+    activeDeadline: Duration.hours(1),
+    ttlAfterFinished: Duration.days(1),
+    dependsOn: [minio],
+  };
+  new Job(app, 'sk-regression-train', training);
+  new Job(app, 'sk-regression-retrain', { ...training, schedule: '0 3 * * *' });
 
   // A CPU-only ML service beside the GPU one: it runs in every profile, on the profile's base image, never with a GPU.
   // It depends on sk-regression, so each of its Compose variants waits for sk-regression's variant of that profile.

@@ -61,6 +61,15 @@ export class ImageSource {
     return new ImageSource(undefined, { ...props });
   }
 
+  /**
+   * The image of another workload of the app, e.g. a training job on its service's image: the same build (or
+   * registry reference) in every profile, built once.
+   */
+  public static of(workload: { readonly name: string; readonly imageSource?: ImageSource }): ImageSource {
+    const source = workload?.imageSource;
+    return new ImageSource(source?.ref, source?.build, workload?.name);
+  }
+
   /** Whether `x` is an ImageSource (also one made by another copy of the library). */
   public static isImageSource(x: unknown): x is ImageSource {
     return x !== null && typeof x === 'object' && (x as any)[SOURCE_MARK] === true;
@@ -71,6 +80,8 @@ export class ImageSource {
     public readonly ref: string | undefined,
     /** The build, for ML builds. */
     public readonly build: MlBuildProps | undefined,
+    /** The workload whose image this is, for ImageSource.of(). */
+    public readonly sameAs?: string,
   ) {
     Object.defineProperty(this, SOURCE_MARK, { value: true });
   }

@@ -53,10 +53,18 @@ export interface ProfileProps {
    */
   readonly default?: boolean;
   /**
-   * Developer conveniences: sources bind-mounted, a reload-on-change command and a debug port.
+   * Developer conveniences: sources synced into the container, a reload-on-change command and a debug port.
    * @default false
    */
   readonly dev?: boolean;
+  /**
+   * How a dev profile gets sources into the container: `watch` is Compose Watch (`develop.watch`, Compose 2.22 or
+   * newer: `docker compose watch`, or `up --watch` from 2.26), which syncs the sources and rebuilds when the
+   * Dockerfile (and so the pinned requirements) changes; `bind` bind-mounts the sources read-only, for any Compose
+   * release.
+   * @default 'watch'
+   */
+  readonly devSync?: 'watch' | 'bind';
   /**
    * The kind of cluster the profile's Kubernetes manifests go to: which taints GPU pods tolerate, which labels they
    * select, and whether driver fitness can be required (see ClusterPreset).
@@ -122,6 +130,8 @@ export class Profile extends Construct {
   public readonly isDefault: boolean;
   /** Whether the profile adds developer conveniences. */
   public readonly dev: boolean;
+  /** How a dev profile gets sources into the container. */
+  public readonly devSync: 'watch' | 'bind';
   /** RuntimeClass of GPU pods, when set. */
   public readonly runtimeClassName?: string;
   /** The kind of cluster the Kubernetes manifests go to. */
@@ -140,6 +150,7 @@ export class Profile extends Construct {
     this.takesGpus = props.gpus ?? (props.gpu !== undefined || this.flavor === ImageFlavor.CUDA);
     this.gpuOverride = props.gpu;
     this.dev = props.dev ?? false;
+    this.devSync = props.devSync ?? 'watch';
     const compose = props.compose ?? true;
     const kubernetes = props.kubernetes ?? !this.dev;
     this.targets = props.targets ? [...props.targets] : [...(compose ? ['compose'] : []), ...(kubernetes ? ['kubernetes'] : [])];
@@ -175,6 +186,8 @@ export class Profile extends Construct {
     if (props.gpu !== undefined && checkGpuRequest(this, 'profile gpu', props.gpu) && !props.gpu.takesGpus) {
       problem(this, `profile '${this.name}' overrides the GPU request with GpuRequest.none(): set gpus: false instead`);
     }
+    if (!['watch', 'bind'].includes(this.devSync)) problem(this, `devSync ${show(this.devSync)} is unknown: use 'watch' (Compose 2.22+) or 'bind'`);
+    if (props.devSync !== undefined && !this.dev) problem(this, `profile '${this.name}' sets devSync but is not a dev profile: set dev: true or drop devSync`);
     if (props.targets !== undefined && (props.compose !== undefined || props.kubernetes !== undefined)) {
       problem(this, `profile '${this.name}' sets targets and compose/kubernetes: list the targets only`);
     }

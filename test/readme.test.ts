@@ -72,6 +72,18 @@ describe('README', () => {
     }
   });
 
+  test.each(between('<!-- mapping-kinds:start -->', '<!-- mapping-kinds:end -->').split('\n')
+    .filter((l) => l.startsWith('| ') && !l.startsWith('| declaration'))
+    .map((l) => l.split('|').slice(1, -1).map((c) => c.trim().replace(/^`|`$/g, '')))
+    .map((r) => [r[0], r] as const))('kinds mapping row "%s" names paths present in both rendered runtimes', (_, [, service, composePath, k8sRef]) => {
+    const all = { ...parseYaml(files.get('docker/docker-compose.base.yml')!).services, ...parseYaml(files.get('docker/docker-compose.ml.yml')!).services };
+    expect({ service, composePath, value: at(all[service], composePath) }).toEqual({ service, composePath, value: expect.anything() });
+    const [file, kind, k8sPath] = k8sRef.split(': ');
+    const obj = parseStream(files.get(file)!).find((o) => o.kind === kind);
+    expect({ file, kind, found: obj !== undefined }).toEqual({ file, kind, found: true });
+    expect({ k8sPath, value: at(obj, k8sPath) }).toEqual({ k8sPath, value: expect.anything() });
+  });
+
   test('the driver table matches the code', () => {
     const { CUDA_MIN_DRIVER_MAJOR } = require('../lib');
     const table = README.split('\n').filter((l) => l.startsWith('| CUDA |') || l.startsWith('| driver major'));

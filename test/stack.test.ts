@@ -23,8 +23,8 @@ describe('the geo stack (apps/stack.ts)', () => {
   test('base file holds backend, minio, postgres and tiling; ML file every variant of both ML services', () => {
     expect(Object.keys(parseYaml(files.get(BASE)!).services).sort()).toEqual(['backend', 'minio', 'postgres', 'tiling']);
     expect(Object.keys(parseYaml(files.get(ML)!).services).sort()).toEqual(
-      ['sk-regression-cpu', 'sk-regression-dev', 'sk-regression-fetch-cpu', 'sk-regression-fetch-dev', 'sk-regression-fetch-gpu',
-        'sk-regression-gpu', 'tile-classifier-cpu', 'tile-classifier-dev', 'tile-classifier-gpu']);
+      ['cpu', 'dev', 'fetch-cpu', 'fetch-dev', 'fetch-gpu', 'gpu', 'retrain-cpu', 'retrain-dev', 'retrain-gpu', 'train-cpu', 'train-dev', 'train-gpu']
+        .map((v) => `sk-regression-${v}`).concat(['tile-classifier-cpu', 'tile-classifier-dev', 'tile-classifier-gpu']));
   });
 
   test.each([BASE, ML])('%s is valid against the Compose spec schema', (f) => {
@@ -39,7 +39,7 @@ describe('the geo stack (apps/stack.ts)', () => {
 
   test('every pod template passes the Pod Security Standards restricted profile', () => {
     const pods = podTemplates(k8sObjects(files));
-    expect(pods.map((p) => p.file).sort()).toEqual(['cpu', 'gpu'].flatMap((p) => ['backend', 'minio', 'postgres', 'sk-regression', 'tile-classifier', 'tiling'].map((s) => `k8s/${p}/${s}.yaml`)));
+    expect(pods.map((p) => p.file).sort()).toEqual(['cpu', 'gpu'].flatMap((p) => ['backend', 'minio', 'postgres', 'sk-regression', 'sk-regression-retrain', 'sk-regression-train', 'tile-classifier', 'tiling'].map((s) => `k8s/${p}/${s}.yaml`)).sort());
     for (const p of pods) expect({ file: p.file, violations: restrictedViolations(p.spec) }).toEqual({ file: p.file, violations: [] });
   });
 
@@ -115,9 +115,10 @@ describe('the geo stack (apps/stack.ts)', () => {
     expect(composeUp(files, [BASE], [])).toEqual({ running: base, errors: [] });
   });
 
-  test('the dev variant bind-mounts the source, reloads on change and publishes a debug port', () => {
+  test('the dev variant syncs the source with Compose Watch, reloads on change and publishes a debug port', () => {
     const dev = parseYaml(files.get(ML)!).services['sk-regression-dev'];
-    expect(dev.volumes).toContainEqual({ type: 'bind', source: '../../services/sk-regression/app', target: '/app/app', read_only: true });
+    expect(dev.develop.watch).toContainEqual({ action: 'sync', path: '../../services/sk-regression/app', target: '/app/app', ignore: ['__pycache__/', '*.pyc'] });
+    expect((dev.volumes ?? []).filter((v: any) => v.type === 'bind')).toEqual([]);
     expect(dev.command).toContain('--reload');
     // per service, on loopback only, on a port Docker chooses: two ML services never collide
     expect(dev.ports).toContainEqual('127.0.0.1::5678/tcp');
@@ -134,6 +135,7 @@ describe('the geo stack (apps/stack.ts)', () => {
       expect(path.relative(ROOT, dockerfile)).toBe(`dist/docker/images/${name}/Dockerfile`);
       expect(files.has(`docker/images/${name}/Dockerfile`)).toBe(true);
       for (const b of (s.volumes ?? []).filter((v: any) => v.type === 'bind')) expect(fs.existsSync(path.resolve(composeDir, b.source))).toBe(true);
+      for (const w of s.develop?.watch ?? []) expect({ path: w.path, exists: fs.existsSync(path.resolve(composeDir, w.path)) }).toEqual({ path: w.path, exists: true });
     }
   });
 

@@ -175,8 +175,10 @@ export interface ResolvedContainer {
   /** Writable scratch paths (tmpfs / emptyDir). */
   readonly scratch: string[];
   readonly secrets: ResolvedSecret[];
-  /** Host folders bind-mounted (dev only). */
+  /** Host folders bind-mounted (dev only, devSync 'bind'). */
   readonly binds: ResolvedBind[];
+  /** Compose Watch (dev only, devSync 'watch'): folders synced into the container, files that trigger a rebuild. */
+  readonly watch?: { readonly sync: ResolvedBind[]; readonly rebuild: string[] };
   readonly shmMiB?: number;
   readonly cpuRequestMillis: number;
   readonly cpuLimitMillis: number;

@@ -77,7 +77,17 @@ export function resolve(decl: AppDeclaration): ResolvedStack {
     for (const p of [...(w.profiles ?? []), ...Object.keys(w.gpuByProfile)]) {
       if (!profileNames.includes(p)) report(w, `profile '${p}' is not declared: use one of ${show(profileNames)} or declare it with new Profile()`);
     }
-    if (w.imageSource?.build) checkBuildContext(app.rootDir, w, report);
+    const sameAs = w.imageSource?.sameAs;
+    if (sameAs !== undefined) {
+      const owner = byName.get(sameAs);
+      if (!owner) report(w, `ImageSource.of('${sameAs}') names no workload of this app: declare it, or build with ImageSource.mlBuild()`);
+      else if (owner.imageSource?.sameAs) report(w, `ImageSource.of('${sameAs}') names a workload that itself uses ImageSource.of('${owner.imageSource.sameAs}'): name '${owner.imageSource.sameAs}' directly`);
+      else if (owner.imageSource?.build && owner.profiles && !(w.profiles ?? profileNames).every((p) => owner.profiles!.includes(p))) {
+        report(w, `workload '${w.name}' shares the image of '${sameAs}', which is built only for profile(s) ${show(owner.profiles)}: limit '${w.name}' to those profiles`);
+      }
+    } else if (w.imageSource?.build) {
+      checkBuildContext(app.rootDir, w, report);
+    }
   }
   const cycle = findCycle(workloads, byName);
   if (cycle) report(byName.get(cycle[0])!, `dependency cycle ${cycle.join(' -> ')}: Compose cannot order these workloads, so break the cycle`);
@@ -129,7 +139,7 @@ export function resolve(decl: AppDeclaration): ResolvedStack {
       variants.push(resolveWorkload(app, decl, w, p, bi, byName, keyOf, report));
     }
   }
-  const built = workloads.filter((w) => w.imageSource?.build);
+  const built = workloads.filter((w) => w.imageSource?.build && !w.imageSource.sameAs);
   const serviceImages = built.map((w) => resolveServiceImage(app, w, profiles, resolvedBases));
   checkHostPorts([...base, ...variants], byName, report);
   checkDerivedNames(app, [...base, ...variants], [...resolvedBases.values()], serviceImages, byName, report);
@@ -163,13 +173,18 @@ function resolveBaseImage(app: MlApp, b: BaseImage): ResolvedBaseImage {
   };
 }
 
+/** The name an ML build's image and Dockerfile folder go by: its own, or that of the workload it shares it with. */
+function imageName(w: Workload): string {
+  return w.imageSource!.sameAs ?? w.name;
+}
+
 function imageRef(app: MlApp, w: Workload, flavor: ImageFlavor, dev: boolean): string {
-  return app.imageRef(w.name, `${w.imageSource!.build!.version ?? '0.1.0'}-${flavor}${dev ? '-dev' : ''}`);
+  return app.imageRef(imageName(w), `${w.imageSource!.build!.version ?? '0.1.0'}-${flavor}${dev ? '-dev' : ''}`);
 }
 
 function dockerfileOf(app: MlApp, w: Workload): string {
   const b = w.imageSource!.build!;
-  return b.dockerfile ? path.posix.join(b.context, b.dockerfile) : path.posix.join(app.outdir, 'docker', 'images', w.name, 'Dockerfile');
+  return b.dockerfile ? path.posix.join(b.context, b.dockerfile) : path.posix.join(app.outdir, 'docker', 'images', imageName(w), 'Dockerfile');
 }
 
 function resolveServiceImage(app: MlApp, w: Workload, profiles: Profile[], bases: Map<ImageFlavor, ResolvedBaseImage>): ResolvedServiceImage {
@@ -299,7 +314,8 @@ function resolveWorkload(
 ): ResolvedWorkload {
   const request = gpuIn(w, p);
   const build = w.imageSource?.build;
-  const dev = !!(p?.dev && build);
+  // dev conveniences (sources synced, reload, a debug port) are for services; a job runs its image as it is
+  const dev = !!(p?.dev && build && w._kindSpec().kind !== 'job');
   const env = [...resolveEnv(w, report), ...managedEnv(w, request !== undefined, !!build)];
   const hc = w.healthCheck;
   const firstPort = w.ports[0]?.port;
@@ -346,7 +362,12 @@ function resolveWorkload(
     secrets: dedupe(env.flatMap((e) => (e.secret ? [e.secret] : [])), (x) => x.path),
     modelFetch: fetch,
     drain: drain ? { timeoutSeconds: drain.timeout, preStopSeconds: drain.preStop, graceSeconds: drain.grace } : undefined,
-    binds: dev ? [{ source: path.posix.normalize(path.posix.join(build!.context, devSource.from)), target: devSource.to }] : [],
+    binds: dev && p!.devSync === 'bind' ? [{ source: path.posix.normalize(path.posix.join(build!.context, devSource.from)), target: devSource.to }] : [],
+    watch: dev && p!.devSync === 'watch' ? {
+      sync: [{ source: path.posix.normalize(path.posix.join(build!.context, devSource.from)), target: devSource.to }],
+      // the Dockerfile holds the pinned requirements: a change there needs a new image
+      rebuild: [dockerfileOf(app, w)],
+    } : undefined,
     shmMiB: w.shmSize?.toMebibytes(),
     cpuRequestMillis: w.cpuRequest.millis,
     cpuLimitMillis: w.cpuLimit.millis,
@@ -487,7 +508,7 @@ function checkDerivedNames(
       if (o !== undefined) report(scope, `Compose service key '${w.modelFetch.key}' (the model fetch of ${source}) is also derived by ${o}: rename one workload`);
       keys.set(w.modelFetch.key, `the model fetch of ${source}`);
     }
-    for (const b of w.binds) {
+    for (const b of [...w.binds, ...(w.watch?.sync ?? [])]) {
       const overlap = [...w.volumes.map((v) => [v.path, `volume '${v.name}'`]), ...w.scratch.map((p) => [p, 'a writable path'])]
         .find(([p]) => p === b.target || p.startsWith(`${b.target}/`) || b.target.startsWith(`${p}/`));
       if (overlap) report(scope, `the dev source bind mount at '${b.target}' overlaps ${overlap[1]} at '${overlap[0]}' in profile '${w.profile}', so one hides the other: set devSource (dev.source) to another path`);

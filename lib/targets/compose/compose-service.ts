@@ -26,7 +26,8 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
   }
   if (w.command) s.command = [...w.command];
   s.user = `${w.user}:${w.user}`;
-  s.read_only = true;
+  // Compose Watch copies changed sources into the container, so a watched dev variant keeps a writable root
+  s.read_only = !w.watch;
   s.tmpfs = [...w.scratch];
   s.cap_drop = ['ALL'];
   s.security_opt = ['no-new-privileges:true'];
@@ -66,6 +67,14 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
     ]);
   }
   if (w.drain) s.stop_grace_period = `${w.drain.graceSeconds}s`;
+  if (w.watch) {
+    s.develop = {
+      watch: [
+        ...w.watch.sync.map((b) => ({ action: 'sync' as const, path: rel(b.source), target: b.target, ignore: ['__pycache__/', '*.pyc'] })),
+        ...w.watch.rebuild.map((f) => ({ action: 'rebuild' as const, path: rel(f) })),
+      ],
+    };
+  }
   // Variants of one workload share its name as an alias, so others reach it at one host name in every profile.
   if (w.key !== w.service) s.networks = { default: { aliases: [w.service] } };
   switch (w.kind) {
