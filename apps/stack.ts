@@ -1,6 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import {
-  Cpu, EnvValue, GpuRequest, HealthCheck, ImageSource, Job, MlApp, MlAppProps, MlService, ModelSource, Service, StatefulService,
+  Cpu, EnvValue, GpuRequest, HealthCheck, ImageSource, Job, MlApp, MlAppProps, MlService, ModelSource, NetworkIsolationPolicy,
+  PodDisruptionBudgetPolicy, PriorityClassPolicy, Service, StatefulService, TopologySpreadPolicy,
 } from '../lib';
 
 /**
@@ -10,6 +11,16 @@ import {
  */
 export function buildStack(props: MlAppProps = {}): MlApp {
   const app = new MlApp({ name: 'geo', registry: 'ghcr.io/acme-geo', ...props });
+  // Production Kubernetes: budgets where replicas >= 2, replicas spread over nodes, GPU pods first in line, and every
+  // workload isolated to the edges of the dependency graph (in Compose too, where it can be expressed).
+  app.addPolicy(new PodDisruptionBudgetPolicy());
+  app.addPolicy(new TopologySpreadPolicy());
+  app.addPolicy(PriorityClassPolicy.gpuPreset());
+  app.addPolicy(new NetworkIsolationPolicy());
+  app.addManifest('gpu', {
+    apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'gpu-inference' }, value: 100000,
+    globalDefault: false, description: 'GPU inference services: preempt batch work rather than wait for a GPU.',
+  });
 
   const postgres = new StatefulService(app, 'postgres', {
     image: 'postgres:16.4-bookworm',
@@ -72,8 +83,14 @@ export function buildStack(props: MlAppProps = {}): MlApp {
     command: ['python', '-m', 'app.serve', '--host', '0.0.0.0', '--port', '8000'],
     devCommand: ['python', '-m', 'app.serve', '--host', '0.0.0.0', '--port', '8000', '--reload'],
     port: 8000,
-    hostPort: 8000,
-    pipPackages: { 'scikit-learn': '1.5.2' },
+    pipPackages: { 'scikit-learn': '1.5.2', 'prometheus-client': '0.21.0' },
+    // two replicas at least (Compose runs two), up to six: on CPU in the cpu profile (HPA), on GPU utilisation and
+    // in-flight requests in the gpu profile (KEDA); each replica fetches its own copy of the model
+    autoscaling: {
+      minReplicas: 2, maxReplicas: 6, cpuUtilization: 70, gpuUtilization: 70,
+      inFlightRequests: { metric: 'sk_regression_in_flight_requests', perReplica: 4 },
+    },
+    metrics: { port: 8000, path: '/metrics' },
     // the newest complete version published under s3://models/sk-regression/ is fetched before the server starts;
     // until training has published one, the service trains a small model of its own (MODEL_BOOTSTRAP)
     model: ModelSource.s3({ bucket: 'models', prefix: 'sk-regression', endpoint: minio, accessKey: minioUser, secretKey: minioPassword, allowMissing: true }),
@@ -139,6 +156,8 @@ export function buildStack(props: MlAppProps = {}): MlApp {
     image: 'ghcr.io/acme-geo/backend:2.3.1',
     component: 'api',
     ports: [{ port: 8080, hostPort: 8080 }],
+    // the one entry point from outside: the ingress controller reaches the published port
+    ingressFrom: [{ namespaceLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }],
     env: {
       DATABASE_URL: 'postgresql://geo@postgres:5432/geo',
       DATABASE_PASSWORD_FILE: EnvValue.secretFile('postgres-credentials', 'password'),
@@ -153,8 +172,9 @@ export function buildStack(props: MlAppProps = {}): MlApp {
     memoryRequest: Size.mebibytes(256),
     memoryLimit: Size.mebibytes(1024),
     healthCheck: HealthCheck.http('/health'),
-    // sk-regression is reached at its alias; Compose cannot order a base service after a profile variant
-    dependsOn: [postgres, minio, tiling],
+    // it calls sk-regression, so it depends on it: that gives it a variant per profile (backend-cpu waits for
+    // sk-regression-cpu) and lets the network isolation allow the edge
+    dependsOn: [postgres, minio, tiling, skRegression],
   });
 
   return app;

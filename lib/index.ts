@@ -36,8 +36,19 @@ export { MlService } from './workloads/ml-service';
 export type { MlServiceProps } from './workloads/ml-service';
 export { MlApp, synthOrExit } from './ml-app';
 export type { MlAppProps } from './ml-app';
-export type { KubernetesPolicy, PolicyContext, PolicyPort, PolicyWorkload } from './targets/kubernetes/policies/policy';
+export { policyMetadata } from './targets/kubernetes/policies/policy';
+export type {
+  KubernetesPolicy, PolicyAutoscaling, PolicyContext, PolicyEgress, PolicyInFlightTrigger, PolicyIngressSource, PolicyMetrics, PolicyPort,
+  PolicyWorkload,
+} from './targets/kubernetes/policies/policy';
 export { PodDisruptionBudgetPolicy } from './targets/kubernetes/policies/pod-disruption-budget';
+export { TopologySpreadPolicy } from './targets/kubernetes/policies/topology-spread';
+export type { TopologySpreadPolicyProps } from './targets/kubernetes/policies/topology-spread';
+export { PriorityClassPolicy } from './targets/kubernetes/policies/priority-class';
+export type { PriorityClassPolicyProps } from './targets/kubernetes/policies/priority-class';
+export { NetworkIsolationPolicy } from './targets/kubernetes/policies/network-isolation';
+export type { NetworkIsolationPolicyProps } from './targets/kubernetes/policies/network-isolation';
+export type { AutoscalingOptions, InFlightTrigger, MetricsOptions, ExternalEndpoint, IngressSource } from './production';
 export type { PodDisruptionBudgetPolicyProps } from './targets/kubernetes/policies/pod-disruption-budget';
 export { checkParity } from './parity';
 export type { ParityDifference } from './parity';

@@ -44,6 +44,12 @@ export interface MlAppProps {
    */
   readonly namespace?: string;
   /**
+   * How Prometheus in Kubernetes finds the workloads' metrics: Prometheus Operator ServiceMonitors, or
+   * `prometheus.io/*` scrape annotations for clusters without the operator.
+   * @default 'service-monitor'
+   */
+  readonly monitoring?: 'service-monitor' | 'annotations';
+  /**
    * Whether the `cpu`, `gpu` and `dev` profiles are declared. Set false to declare every profile yourself.
    * @default true
    */
@@ -95,6 +101,8 @@ export class MlApp extends Construct {
   public readonly outdir: string;
   /** Kubernetes namespace of every object, when set. */
   public readonly namespace?: string;
+  /** How Prometheus in Kubernetes finds metrics. */
+  public readonly monitoring: 'service-monitor' | 'annotations';
   private readonly manifests: Array<{ profile: string; object: Record<string, unknown> }> = [];
   private readonly policies: KubernetesPolicy[] = [];
 
@@ -107,6 +115,8 @@ export class MlApp extends Construct {
     this.rootDir = path.resolve(props.rootDir ?? process.cwd());
     this.outdir = normalizeOutdir(props.outdir ?? 'dist');
     this.namespace = props.namespace;
+    this.monitoring = props.monitoring ?? 'service-monitor';
+    if (!['service-monitor', 'annotations'].includes(this.monitoring)) problem(this, `monitoring ${show(this.monitoring)} is unknown: use 'service-monitor' or 'annotations'`);
     assertDnsLabel(this, 'app name', this.name);
     if (this.registry !== '' && (typeof this.registry !== 'string' || !REGISTRY.test(this.registry))) {
       problem(this, `registry ${show(this.registry)} is not a registry prefix: use e.g. 'ghcr.io/acme' (no scheme, no trailing '/')`);

@@ -46,9 +46,72 @@ export function checkParity(files: Map<string, string>): ParityDifference[] {
       continue;
     }
     diffs.push(...compare(service, profile, composeService, pod, deployment));
+    diffs.push(...compareProduction(service, profile, composeService, docs, deployment));
     diffs.push(...compareFetch(service, profile, ml[`${service}-fetch-${profile}`] ?? base[`${service}-fetch`], pod));
   }
+  diffs.push(...compareScrapeTargets(files, parse, parseAllDocuments));
   return diffs;
+}
+
+/** Replicas, autoscaling and network isolation of one workload. */
+function compareProduction(service: string, profile: string, c: any, docs: any[], controller: any): ParityDifference[] {
+  const out: ParityDifference[] = [];
+  const push = (field: string, compose: unknown, kubernetes: unknown, expected?: string) => {
+    const a = JSON.stringify(compose ?? null);
+    const b = JSON.stringify(kubernetes ?? null);
+    if (a !== b || expected) out.push({ service, profile, field, compose: a, kubernetes: b, ...(expected ? { expected } : {}) });
+  };
+  if (['Deployment', 'StatefulSet'].includes(controller.kind) && (c.deploy?.replicas ?? 1) !== (controller.spec.replicas ?? 1)) {
+    push('replicas', c.deploy?.replicas ?? 1, controller.spec.replicas ?? 1);
+  }
+  const scaler = docs.find((d) => d?.kind === 'HorizontalPodAutoscaler' || d?.kind === 'ScaledObject');
+  if (scaler) {
+    const range = scaler.kind === 'ScaledObject' ? [scaler.spec.minReplicaCount, scaler.spec.maxReplicaCount] : [scaler.spec.minReplicas, scaler.spec.maxReplicas];
+    push('autoscaling', `fixed ${c.deploy?.replicas ?? 1}`, `${scaler.kind} ${range[0]}..${range[1]}`, 'Compose does not autoscale: it runs the minimum number of replicas');
+  }
+  const policy = docs.find((d) => d?.kind === 'NetworkPolicy');
+  if (policy) {
+    const instance = (peer: any) => peer?.podSelector?.matchLabels?.['app.kubernetes.io/instance'];
+    const k8sEdges = (policy.spec.egress ?? []).flatMap((e: any) => (e.to ?? []).map(instance)).filter((x: any) => x && !x.startsWith('kube-')).sort();
+    const composeEdges = Object.keys(c.networks ?? {}).filter((n) => n.startsWith('net-') && n !== `net-${service}`).map((n) => n.slice(4)).sort();
+    push('network edges', composeEdges, k8sEdges);
+    push('egress', 'networks per dependency (the internet stays reachable)', 'DNS, dependencies and declared endpoints only',
+      'Compose isolates by network only: it cannot restrict egress to DNS and declared endpoints, nor name who reaches a published port');
+  }
+  return out;
+}
+
+/** The Compose Prometheus scrapes exactly what the Kubernetes monitors (or scrape annotations) select. */
+function compareScrapeTargets(files: Map<string, string>, parse: (t: string) => any, parseAllDocuments: (t: string) => any[]): ParityDifference[] {
+  const config = files.get('docker/prometheus/prometheus.yml');
+  const compose = config ? (parse(config).scrape_configs ?? [])
+    .filter((s: any) => s.job_name !== 'dcgm-exporter')
+    .map((s: any) => `${s.static_configs[0].targets[0]}${s.metrics_path}`).sort() : [];
+  const byProfile = new Map<string, string[]>();
+  for (const [file, text] of files) {
+    const m = new RegExp(`^${K8S_DIR}/([^/]+)/[^/]+\\.yaml$`).exec(file);
+    if (!m) continue;
+    const docs = parseAllDocuments(text).map((d: any) => d.toJSON()).filter(Boolean);
+    const targets = byProfile.get(m[1]) ?? [];
+    for (const monitor of docs.filter((d: any) => d.kind === 'ServiceMonitor')) {
+      const svc = docs.find((d: any) => d.kind === 'Service' && Object.entries<string>(monitor.spec.selector.matchLabels).every(([k, v]) => d.metadata.labels?.[k] === v));
+      for (const e of monitor.spec.endpoints) {
+        const port = svc?.spec.ports.find((p: any) => p.name === e.port)?.port;
+        targets.push(`${svc?.metadata.name}:${port}${e.path ?? '/metrics'}`);
+      }
+    }
+    for (const d of docs.filter((x: any) => x.spec?.template?.metadata?.annotations?.['prometheus.io/scrape'] === 'true')) {
+      const a = d.spec.template.metadata.annotations;
+      targets.push(`${d.metadata.name}:${a['prometheus.io/port']}${a['prometheus.io/path']}`);
+    }
+    byProfile.set(m[1], targets);
+  }
+  const out: ParityDifference[] = [];
+  for (const [profile, targets] of byProfile) {
+    const k8s = [...targets].sort();
+    if (JSON.stringify(k8s) !== JSON.stringify(compose)) out.push({ service: '*', profile, field: 'scrape targets', compose: JSON.stringify(compose), kubernetes: JSON.stringify(k8s) });
+  }
+  return out;
 }
 
 function compare(service: string, profile: string, c: any, pod: any, controller: any): ParityDifference[] {

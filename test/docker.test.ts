@@ -63,7 +63,7 @@ describe('Dockerfiles', () => {
     expect(arg.getRawArgumentsContent()).toBe('BASE_IMAGE=ghcr.io/acme-geo/ml-base-cpu:2.4-py3.10');
     expect(df.getFROMs().map((f) => f.getRawArgumentsContent())).toEqual(['${BASE_IMAGE} AS runtime', 'runtime AS dev']);
     const runs = df.getInstructions().filter((i) => i.getKeyword() === 'RUN').map((i) => i.getRawArgumentsContent());
-    expect(runs[0]).toBe('pip install --no-cache-dir scikit-learn==1.5.2');
+    expect(runs[0]).toBe('pip install --no-cache-dir scikit-learn==1.5.2 prometheus-client==0.21.0');
     expect(runs.join(' ')).not.toMatch(/torch|numpy/);
     expect(df.getInstructions().filter((i) => i.getKeyword() === 'COPY').map((i) => i.getRawArgumentsContent())).toEqual(['["app","/app/app"]']);
   });

@@ -48,7 +48,8 @@ describe('Kustomize output', () => {
     const base = kustomize(path.join(work, 'base'));
     expect(objects.map(key).map((k) => k.replace('/ml-prod/', '//'))).toEqual(expect.arrayContaining(base.map(key)));
     expect(objects.length).toBe(base.length);
-    for (const o of objects) expect(o.metadata.namespace).toBe('ml-prod');
+    // Kustomize puts every namespaced object in the overlay's namespace (a PriorityClass is cluster-scoped)
+    for (const o of objects.filter((x) => x.kind !== 'PriorityClass')) expect(o.metadata.namespace).toBe('ml-prod');
     const images = objects.filter((o) => o.spec?.template).map((o) => [o.metadata.name, o.spec.template.spec.containers[0].image]);
     expect(Object.fromEntries(images)).toMatchObject({
       'sk-regression': 'ghcr.io/acme-geo/sk-regression:0.2.0-cuda',

@@ -20,11 +20,14 @@ describe('the geo stack (apps/stack.ts)', () => {
     expect([...files.keys()].filter((f) => f.startsWith('k8s/dev/'))).toEqual([]);
   });
 
-  test('base file holds backend, minio, postgres and tiling; ML file every variant of both ML services', () => {
-    expect(Object.keys(parseYaml(files.get(BASE)!).services).sort()).toEqual(['backend', 'minio', 'postgres', 'tiling']);
-    expect(Object.keys(parseYaml(files.get(ML)!).services).sort()).toEqual(
-      ['cpu', 'dev', 'fetch-cpu', 'fetch-dev', 'fetch-gpu', 'gpu', 'retrain-cpu', 'retrain-dev', 'retrain-gpu', 'train-cpu', 'train-dev', 'train-gpu']
-        .map((v) => `sk-regression-${v}`).concat(['tile-classifier-cpu', 'tile-classifier-dev', 'tile-classifier-gpu']));
+  test('base file holds what is the same in every profile; ML file every per-profile variant', () => {
+    // backend depends on sk-regression, so it has a variant per profile too; prometheus is the observability profile
+    expect(Object.keys(parseYaml(files.get(BASE)!).services).sort()).toEqual(['minio', 'postgres', 'prometheus', 'tiling']);
+    expect(Object.keys(parseYaml(files.get(ML)!).services).sort()).toEqual([
+      'backend-cpu', 'backend-dev', 'backend-gpu', 'dcgm-exporter',
+      ...['cpu', 'dev', 'fetch-cpu', 'fetch-dev', 'fetch-gpu', 'gpu', 'retrain-cpu', 'retrain-dev', 'retrain-gpu', 'train-cpu', 'train-dev', 'train-gpu'].map((v) => `sk-regression-${v}`),
+      'tile-classifier-cpu', 'tile-classifier-dev', 'tile-classifier-gpu',
+    ]);
   });
 
   test.each([BASE, ML])('%s is valid against the Compose spec schema', (f) => {
@@ -44,8 +47,7 @@ describe('the geo stack (apps/stack.ts)', () => {
   });
 
   test('GPU Deployment limits hold the integer GPU count, tolerate the GPU taint and prefer a CUDA 12.4 driver (generic preset)', () => {
-    const [, deployment] = parseStream(files.get('k8s/gpu/sk-regression.yaml')!).filter((o) => o.kind !== 'Service');
-    expect(deployment.kind).toBe('Deployment');
+    const deployment = parseStream(files.get('k8s/gpu/sk-regression.yaml')!).find((o) => o.kind === 'Deployment');
     const pod = deployment.spec.template.spec;
     expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBe(1);
     expect(files.get('k8s/gpu/sk-regression.yaml')).toMatch(/^ {14}nvidia\.com\/gpu: 1$/m);
@@ -74,8 +76,10 @@ describe('the geo stack (apps/stack.ts)', () => {
   test('sk-regression has stable names, the recommended labels and a selector that is the same in every profile', () => {
     const selectors = ['cpu', 'gpu'].map((p) => {
       const objs = parseStream(files.get(`k8s/${p}/sk-regression.yaml`)!);
-      expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['PersistentVolumeClaim/sk-regression-models', 'Deployment/sk-regression', 'Service/sk-regression']);
-      const d = objs[1];
+      // each replica fetches its own model copy: no claim; the policies' objects follow the workload's own
+      const scaler = p === 'gpu' ? 'ScaledObject' : 'HorizontalPodAutoscaler';
+      expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Deployment', 'Service', scaler, 'ServiceMonitor', 'PodDisruptionBudget', 'NetworkPolicy'].map((k) => `${k}/sk-regression`));
+      const d = objs[0];
       expect(d.metadata.labels).toMatchObject({
         'app.kubernetes.io/name': 'sk-regression', 'app.kubernetes.io/instance': 'sk-regression', 'app.kubernetes.io/part-of': 'geo',
         'app.kubernetes.io/managed-by': 'cdk8s-ml', 'app.kubernetes.io/component': 'ml-service', 'cdk8s-ml/profile': p,
@@ -101,16 +105,17 @@ describe('the geo stack (apps/stack.ts)', () => {
   test('every variant carries the service name as network alias, and one profile each', () => {
     const ml = parseYaml(files.get(ML)!).services;
     for (const p of ['cpu', 'gpu', 'dev']) {
-      expect(ml[`sk-regression-${p}`].networks.default.aliases).toEqual(['sk-regression']);
+      expect(ml[`sk-regression-${p}`].networks['net-sk-regression'].aliases).toEqual(['sk-regression']);
       expect(ml[`sk-regression-${p}`].profiles).toEqual([p]);
     }
   });
 
   test('docker compose up runs the base stack plus the CPU variant; --profile gpu swaps in the GPU variant', () => {
     const both = [BASE, ML];
-    const base = ['backend', 'minio', 'postgres', 'tiling'];
+    const base = ['minio', 'postgres', 'tiling'];
     for (const [flags, p] of [[[], 'cpu'], [['gpu'], 'gpu'], [['dev'], 'dev']] as const) {
-      expect(composeUp(files, both, [...flags])).toEqual({ running: [...base, `sk-regression-${p}`, `sk-regression-fetch-${p}`, `tile-classifier-${p}`].sort(), errors: [] });
+      const gpu = p === 'gpu' ? ['dcgm-exporter'] : [];
+      expect(composeUp(files, both, [...flags])).toEqual({ running: [...base, ...gpu, `backend-${p}`, `sk-regression-${p}`, `sk-regression-fetch-${p}`, `tile-classifier-${p}`].sort(), errors: [] });
     }
     expect(composeUp(files, [BASE], [])).toEqual({ running: base, errors: [] });
   });
@@ -127,7 +132,7 @@ describe('the geo stack (apps/stack.ts)', () => {
 
   test('every Compose build context and Dockerfile resolves to a file that exists', () => {
     const composeDir = path.join(ROOT, 'dist/docker');
-    for (const s of Object.values<any>(parseYaml(files.get(ML)!).services)) {
+    for (const s of Object.values<any>(parseYaml(files.get(ML)!).services).filter((x) => x.build)) {
       const context = path.resolve(composeDir, s.build.context);
       expect(fs.statSync(context).isDirectory()).toBe(true);
       const dockerfile = path.resolve(context, s.build.dockerfile);

@@ -263,7 +263,7 @@ describe('policies and the escape hatch', () => {
 
   test.each([
     ['Compose', (w: Service) => w.addComposeOverride({ restartt: 'no' } as any), /Compose override of 'web' makes the service invalid against the Compose schema/],
-    ['Kubernetes', (w: Service) => w.addKubernetesOverride('Deployment', { spec: { replicas: 'three' } }), /overridden Deployment of 'web' .* is not a valid Kubernetes object/],
+    ['Kubernetes', (w: Service) => w.addKubernetesOverride('Deployment', { spec: { replicas: 'three' } }), /Deployment of 'web' as overridden or patched by a policy .* is not a valid Kubernetes object/],
     ['Kubernetes, a kind the workload has not', (w: Service) => w.addKubernetesOverride('StatefulSet', { spec: {} }), /names kind "StatefulSet", which workload 'web' does not render/],
   ])('an override that makes the output invalid stops the synth (%s)', (_, apply, message) => {
     const app = newApp();

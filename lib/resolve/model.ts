@@ -67,6 +67,18 @@ export interface ResolvedModelFetch {
   readonly endpoint?: ResolvedDependency;
 }
 
+/** @internal Autoscaling, resolved. */
+export interface ResolvedAutoscaling {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly cpuUtilization: number;
+  readonly memoryUtilization?: number;
+  readonly gpuUtilization: number;
+  readonly inFlightRequests?: { readonly metric: string; readonly perReplica: number };
+  readonly cooldownSeconds: number;
+  readonly prometheusUrl: string;
+}
+
 /** @internal A graceful drain, in seconds. */
 export interface ResolvedDrain {
   /** The server's graceful-shutdown timeout. */
@@ -191,6 +203,10 @@ export interface ResolvedContainer {
   readonly scheduling?: ResolvedScheduling;
   readonly modelFetch?: ResolvedModelFetch;
   readonly drain?: ResolvedDrain;
+  readonly autoscaling?: ResolvedAutoscaling;
+  readonly metrics?: { readonly port: number; readonly portName: string; readonly path: string; readonly intervalSeconds: number };
+  readonly egress: Array<{ readonly cidr: string; readonly port: number; readonly protocol: 'TCP' | 'UDP' }>;
+  readonly ingressFrom: Array<{ readonly namespaceLabels?: Record<string, string>; readonly podLabels?: Record<string, string>; readonly cidr?: string }>;
   /** Kubernetes policies of the workload and the app. */
   readonly policies: KubernetesPolicy[];
   readonly composeOverrides: ComposeServiceSpec[];
@@ -277,6 +293,10 @@ export interface ResolvedStack {
   readonly baseImages: ResolvedBaseImage[];
   readonly serviceImages: ResolvedServiceImage[];
   readonly manifests: ResolvedManifest[];
+  /** Whether the app isolates workloads by their dependency graph (a NetworkIsolationPolicy is registered). */
+  readonly networkIsolation: boolean;
+  /** How Kubernetes Prometheus finds metrics: Prometheus Operator ServiceMonitors, or scrape annotations. */
+  readonly monitoring: 'service-monitor' | 'annotations';
 }
 
 /**

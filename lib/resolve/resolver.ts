@@ -156,6 +156,8 @@ export function resolve(decl: AppDeclaration): ResolvedStack {
     baseImages: [...resolvedBases.values()],
     serviceImages,
     manifests,
+    networkIsolation: decl.policies.some((x) => x.id === 'network-isolation'),
+    monitoring: app.monitoring,
   };
   for (const t of targets.values()) {
     const names = t.scope === 'app' ? profileNames : profiles.filter((p) => p.targets.includes(t.name)).map((p) => p.name);
@@ -361,6 +363,19 @@ function resolveWorkload(
     scratch: [TMP_DIR, CACHE_DIR, ...w.writablePaths],
     secrets: dedupe(env.flatMap((e) => (e.secret ? [e.secret] : [])), (x) => x.path),
     modelFetch: fetch,
+    autoscaling: w.autoscaling ? {
+      minReplicas: w.autoscaling.minReplicas, maxReplicas: w.autoscaling.maxReplicas, cpuUtilization: w.autoscaling.cpuUtilization ?? 70,
+      memoryUtilization: w.autoscaling.memoryUtilization, gpuUtilization: w.autoscaling.gpuUtilization ?? 70,
+      inFlightRequests: w.autoscaling.inFlightRequests ? { ...w.autoscaling.inFlightRequests } : undefined,
+      cooldownSeconds: w.autoscaling.cooldown ? w.autoscaling.cooldown.toSeconds() : 300,
+      prometheusUrl: w.autoscaling.prometheusUrl ?? 'http://prometheus-operated.monitoring.svc:9090',
+    } : undefined,
+    metrics: w.metrics ? {
+      port: w.metrics.port, portName: ports.find((x) => x.port === w.metrics!.port)!.name, path: w.metrics.path ?? '/metrics',
+      intervalSeconds: w.metrics.interval ? w.metrics.interval.toSeconds() : 30,
+    } : undefined,
+    egress: w.egress.map((e) => ({ cidr: e.cidr, port: e.port, protocol: e.protocol ?? 'TCP' })),
+    ingressFrom: w.ingressFrom.map((s) => ({ ...s })),
     drain: drain ? { timeoutSeconds: drain.timeout, preStopSeconds: drain.preStop, graceSeconds: drain.grace } : undefined,
     binds: dev && p!.devSync === 'bind' ? [{ source: path.posix.normalize(path.posix.join(build!.context, devSource.from)), target: devSource.to }] : [],
     watch: dev && p!.devSync === 'watch' ? {

@@ -28,11 +28,13 @@ export class Service extends Workload {
 
   constructor(scope: Construct, id: string, props: ServiceProps) {
     super(scope, id, props, { component: 'service' });
-    this.replicas = props?.replicas ?? 1;
+    // an autoscaled service starts at its minimum (at least one)
+    this.replicas = props?.replicas ?? Math.max(1, props?.autoscaling?.minReplicas ?? 1);
     // A volume a model is fetched into is per pod when replicated: each pod fetches its own copy.
     const shared = this.volumes.filter((v) => !(this.model?.s3 && v.path === MODELS_DIR));
-    if (assertInteger(this, 'replicas', this.replicas, 1, 1000) && this.replicas > 1 && shared.length > 0) {
-      problem(this, `replicas ${this.replicas} with ReadWriteOnce volume(s) ${show(shared.map((v) => v.name))}: one claim cannot be mounted by two pods, so use replicas: 1, drop the volumes, fetch the model with ModelSource.s3() (a copy per pod), or declare a StatefulService (a claim per replica)`);
+    const most = Math.max(this.replicas, this.autoscaling?.maxReplicas ?? 0);
+    if (assertInteger(this, 'replicas', this.replicas, 1, 1000) && most > 1 && shared.length > 0) {
+      problem(this, `replicas ${most} with ReadWriteOnce volume(s) ${show(shared.map((v) => v.name))}: one claim cannot be mounted by two pods, so use replicas: 1, drop the volumes, fetch the model with ModelSource.s3() (a copy per pod), or declare a StatefulService (a claim per replica)`);
     }
   }
 

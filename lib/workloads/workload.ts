@@ -8,6 +8,7 @@ import { GpuRequest, checkGpuRequest } from '../gpu';
 import { HealthCheck, checkHealthCheck } from '../health-check';
 import { CopySpec, ImageSource, checkContextPath, checkImageRef, checkMlBuild } from '../image-source';
 import { ModelSource, checkModelSource } from '../model-source';
+import { AutoscalingOptions, ExternalEndpoint, IngressSource, MetricsOptions, checkAutoscaling, checkCidr, checkIngressSource } from '../production';
 import {
   assertAbsolutePath, assertDns1035, assertDnsLabel, assertDnsSubdomain, assertEnvName, assertInteger,
   assertPortName, assertPrintable,
@@ -213,6 +214,29 @@ export interface WorkloadProps {
    */
   readonly drain?: DrainOptions;
   /**
+   * How the workload scales with load: a HorizontalPodAutoscaler on CPU (and memory) in profiles without GPUs, a KEDA
+   * ScaledObject on GPU utilisation (and in-flight requests) in GPU profiles; Compose runs `minReplicas`.
+   * @default - a fixed number of replicas
+   */
+  readonly autoscaling?: AutoscalingOptions;
+  /**
+   * Where the workload serves Prometheus metrics: a ServiceMonitor (or scrape annotations) in Kubernetes, a scrape
+   * target of the Compose `observability` profile's Prometheus.
+   * @default - no metrics
+   */
+  readonly metrics?: MetricsOptions;
+  /**
+   * Endpoints outside the app the workload reaches, allowed under network isolation.
+   * @default - none
+   */
+  readonly egress?: ExternalEndpoint[];
+  /**
+   * Who reaches the workload's published ports (those with a hostPort) under network isolation, e.g. the ingress
+   * controller's namespace.
+   * @default - nobody outside the app
+   */
+  readonly ingressFrom?: IngressSource[];
+  /**
    * Dev profile conveniences of a workload built on an ML base image.
    * @default - the workload's command, debug port 5678 on 127.0.0.1, the first copied folder bind-mounted
    */
@@ -294,6 +318,14 @@ export abstract class Workload extends Construct {
   public readonly model: ModelSource;
   /** Drain options, when set. */
   public readonly drain?: DrainOptions;
+  /** Autoscaling, when set. */
+  public readonly autoscaling?: AutoscalingOptions;
+  /** Metrics, when served. */
+  public readonly metrics?: MetricsOptions;
+  /** External endpoints reached under network isolation. */
+  public readonly egress: ExternalEndpoint[];
+  /** Who reaches published ports under network isolation. */
+  public readonly ingressFrom: IngressSource[];
   private readonly _env: Record<string, EnvValue> = {};
   private readonly _volumes: PersistentVolume[];
   private readonly _writablePaths: string[];
@@ -324,6 +356,10 @@ export abstract class Workload extends Construct {
     this.dev = { ...(props.dev ?? {}) };
     this.model = props.model ?? ModelSource.none();
     this.drain = props.drain;
+    this.autoscaling = props.autoscaling ? { ...props.autoscaling } : undefined;
+    this.metrics = props.metrics ? { ...props.metrics } : undefined;
+    this.egress = (props.egress ?? []).map((e) => ({ ...e }));
+    this.ingressFrom = (props.ingressFrom ?? []).map((e) => ({ ...e }));
     this._volumes = Array.isArray(props.volumes) ? props.volumes.map((v) => ({ ...v })) : [];
     this._writablePaths = Array.isArray(props.writablePaths) ? [...props.writablePaths] : [];
     this.validateCommon(props);
@@ -475,6 +511,18 @@ export abstract class Workload extends Construct {
       if (!this._volumes.some((v) => v?.path === MODELS_DIR)) problem(this, `workload '${this.name}' fetches a model into ${MODELS_DIR} but mounts no volume there: add a volume at ${MODELS_DIR} (an MlService has one)`);
     }
     if (this.drain !== undefined) this.drainSeconds();
+    if (this.autoscaling) checkAutoscaling(this, this.autoscaling);
+    if (this.metrics) {
+      if (!this.ports.some((p) => p.port === this.metrics!.port)) problem(this, `metrics port ${show(this.metrics.port)} is not one of the workload's container ports ${show(this.ports.map((p) => p.port))}: declare it in ports`);
+      if (this.metrics.path !== undefined && !/^\/[A-Za-z0-9._~\/-]*$/.test(this.metrics.path)) problem(this, `metrics path ${show(this.metrics.path)} is invalid: use an absolute URL path such as '/metrics'`);
+    }
+    for (const e of this.egress) {
+      checkCidr(this, 'egress cidr', e.cidr);
+      assertInteger(this, 'egress port', e.port, 1, 65535);
+      if (e.protocol !== undefined && !['TCP', 'UDP'].includes(e.protocol)) problem(this, `egress protocol ${show(e.protocol)} is invalid: use 'TCP' or 'UDP'`);
+    }
+    for (const s of this.ingressFrom) checkIngressSource(this, s);
+    if (this.ingressFrom.length && !this.ports.some((p) => p.hostPort !== undefined)) problem(this, `workload '${this.name}' declares ingressFrom but publishes no port: set hostPort on the port to publish, or drop ingressFrom`);
     if (this.dev.source !== undefined) {
       checkContextPath(this, 'dev source', this.dev.source.from, true);
       assertAbsolutePath(this, 'dev source destination', this.dev.source.to);

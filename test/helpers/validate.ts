@@ -10,6 +10,9 @@ import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PriorityClass } from 'kubernetes-models/scheduling.k8s.io/v1/PriorityClass';
 import { parse, parseAllDocuments } from 'yaml';
 
 // The official Compose Specification schema, copied into schemas/ (see schemas/README.md). Its $schema URL is not one
@@ -33,7 +36,24 @@ const K8S_MODELS: Record<string, { validate(o: unknown): void }> = {
   'batch/v1/Job': { validate: (o) => new Job(o as any).validate() },
   'batch/v1/CronJob': { validate: (o) => new CronJob(o as any).validate() },
   'policy/v1/PodDisruptionBudget': { validate: (o) => new PodDisruptionBudget(o as any).validate() },
+  'autoscaling/v2/HorizontalPodAutoscaler': { validate: (o) => new HorizontalPodAutoscaler(o as any).validate() },
+  'networking.k8s.io/v1/NetworkPolicy': { validate: (o) => new NetworkPolicy(o as any).validate() },
+  'scheduling.k8s.io/v1/PriorityClass': { validate: (o) => new PriorityClass(o as any).validate() },
+  // Custom resources: the openAPIV3Schema of the CRD the cluster validates them with (schemas/crds, see its README)
+  'keda.sh/v1alpha1/ScaledObject': crdValidator('keda.sh_scaledobjects.yaml', 'v1alpha1'),
+  'monitoring.coreos.com/v1/ServiceMonitor': crdValidator('monitoring.coreos.com_servicemonitors.yaml', 'v1'),
 };
+
+function crdValidator(file: string, version: string): { validate(o: unknown): void } {
+  const crd = parse(fs.readFileSync(path.join(__dirname, '../../schemas/crds', file), 'utf8'));
+  const schema = crd.spec.versions.find((v: any) => v.name === version).schema.openAPIV3Schema;
+  const check = new Ajv({ strict: false, allErrors: true }).compile(schema);
+  return {
+    validate(o: unknown) {
+      if (!check(o)) throw new Error((check.errors ?? []).map((e) => `${e.instancePath} ${e.message}`).join('; '));
+    },
+  };
+}
 
 /** OpenAPI errors of one Kubernetes object (empty when valid); an unknown kind is an error. */
 export function k8sErrors(obj: any): string[] {

@@ -67,6 +67,8 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
     ]);
   }
   if (w.drain) s.stop_grace_period = `${w.drain.graceSeconds}s`;
+  // Compose does not autoscale: it runs the minimum (at least one)
+  if (w.autoscaling && w.kind !== 'job' && Math.max(1, w.autoscaling.minReplicas) > 1) s.deploy = { replicas: Math.max(1, w.autoscaling.minReplicas) };
   if (w.watch) {
     s.develop = {
       watch: [
@@ -89,6 +91,7 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
       assertNever(w);
   }
   s.deploy = {
+    ...(s.deploy ?? {}),
     resources: {
       limits: { cpus: Cpu.millis(w.cpuLimitMillis).toCpus(), memory: mebibytes(w.memoryLimitMiB) },
       reservations: {

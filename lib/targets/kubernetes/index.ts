@@ -4,7 +4,9 @@ import { toYaml, toYamlStream } from '../../yaml-output';
 import { ReportProblem, Target } from '../target';
 import { imageTag, selectorLabels, workloadLabels } from './labels';
 import { podControllerKind, workloadObjects } from './objects';
-import { PolicyWorkload } from './policies/policy';
+import { autoscalingPolicy } from './policies/autoscaling';
+import { metricsPolicy } from './policies/metrics';
+import { KubernetesPolicy, PolicyContext, PolicyWorkload } from './policies/policy';
 import { objectErrors } from './validate-objects';
 
 /** Where the manifests live inside the output folder: one folder per profile. */
@@ -54,10 +56,11 @@ export const kubernetesTarget: Target = {
           if (!kinds.has(o.kind)) report(w.path, `Kubernetes override names kind ${JSON.stringify(o.kind)}, which workload '${w.service}' does not render in profile '${profile}': use one of ${JSON.stringify([...kinds])}`);
         }
         for (const obj of built.own) {
-          if (overridesIn(w, profile).some((o) => o.kind === obj.kind)) own(obj, `the overridden ${obj.kind} of '${w.service}'`, w.path);
+          if (overridesIn(w, profile).some((o) => o.kind === obj.kind) || built.patched === obj.kind) own(obj, `the ${obj.kind} of '${w.service}' as overridden or patched by a policy`, w.path);
           else own(obj, `${obj.kind} of '${w.service}'`, w.path, false);
         }
-        for (const [id, objs] of built.policies) for (const obj of objs) own(obj, `an object of policy '${id}' for '${w.service}'`, w.path);
+        // objects of the built-in policies are the library's own; those of registered policies are checked
+        for (const [id, objs] of built.policies) for (const obj of objs) own(obj, `an object of policy '${id}' for '${w.service}'`, w.path, !BUILT_IN_POLICIES.some((p) => p.id === id));
       }
       for (const m of stack.manifests.filter((x) => x.profile === profile)) own(m.object, 'a manifest added with addManifest()', m.path);
     }
@@ -88,7 +91,7 @@ export const kubernetesTarget: Target = {
   },
 };
 
-type Rendered = { own: Array<Record<string, any>>; policies: Map<string, Array<Record<string, any>>> };
+type Rendered = { own: Array<Record<string, any>>; policies: Map<string, Array<Record<string, any>>>; patched?: string };
 // check() and render() both need the objects; each stack renders each workload once.
 const renderedCache = new WeakMap<ResolvedStack, Map<string, Rendered>>();
 
@@ -104,16 +107,31 @@ function renderWorkload(stack: ResolvedStack, w: ResolvedWorkload, profile: stri
   return result;
 }
 
+/** Policies every workload gets: they render what its own declaration asks for (autoscaling, metrics). */
+const BUILT_IN_POLICIES: readonly KubernetesPolicy[] = [autoscalingPolicy, metricsPolicy];
+
 function renderUncached(stack: ResolvedStack, w: ResolvedWorkload, profile: string): Rendered {
   let own = workloadObjects(stack, w);
-  for (const o of overridesIn(w, profile)) own = own.map((obj) => (obj.kind === o.kind ? mergePatch(obj, o.patch) as Record<string, any> : obj));
   const policies = new Map<string, Array<Record<string, any>>>();
-  if (w.policies.length) {
-    const all = workloadsIn(stack, profile).map((x) => policyView(stack, x));
-    const ctx = { stackName: stack.name, namespace: stack.namespace, profile, workload: policyView(stack, w), workloads: all };
-    for (const p of w.policies) policies.set(p.id, [...(policies.get(p.id) ?? []), ...p.objects(ctx)]);
+  const registered = [...BUILT_IN_POLICIES, ...w.policies];
+  const ctx: PolicyContext = {
+    stackName: stack.name, namespace: stack.namespace, profile, monitoring: stack.monitoring,
+    workload: policyView(stack, w), workloads: workloadsIn(stack, profile).map((x) => policyView(stack, x)),
+  };
+  const controller = podControllerKind(w);
+  let patched = false;
+  for (const p of registered) {
+    const objects = p.objects(ctx);
+    if (objects.length) policies.set(p.id, [...(policies.get(p.id) ?? []), ...objects]);
+    const template = p.podTemplate?.(ctx);
+    if (template) {
+      patched = true;
+      const wrap = controller === 'CronJob' ? { spec: { jobTemplate: { spec: { template } } } } : { spec: { template } };
+      own = own.map((obj) => (obj.kind === controller ? mergePatch(obj, wrap) as Record<string, any> : obj));
+    }
   }
-  return { own, policies };
+  for (const o of overridesIn(w, profile)) own = own.map((obj) => (obj.kind === o.kind ? mergePatch(obj, o.patch) as Record<string, any> : obj));
+  return { own, policies, patched: patched ? controller : undefined };
 }
 
 function overridesIn(w: ResolvedWorkload, profile: string) {
@@ -125,13 +143,16 @@ function policyView(stack: ResolvedStack, w: ResolvedWorkload): PolicyWorkload {
     name: w.service,
     kind: w.kind,
     replicas: w.kind === 'job' ? 1 : w.replicas,
+    controllerKind: podControllerKind(w),
     selector: selectorLabels(w),
     labels: workloadLabels(stack.name, w),
-    ports: w.ports.filter((p) => p.name !== 'debug').map((p) => ({ name: p.name, port: p.port })),
+    ports: w.ports.filter((p) => p.name !== 'debug').map((p) => ({ name: p.name, port: p.port, published: p.hostPort !== undefined })),
     dependsOn: w.dependsOn.map((d) => d.service),
     gpus: w.gpu?.count ?? 0,
+    autoscaling: w.autoscaling,
+    metrics: w.metrics,
+    egress: w.egress,
+    ingressFrom: w.ingressFrom,
   };
 }
 
-/** @internal */
-export { podControllerKind };

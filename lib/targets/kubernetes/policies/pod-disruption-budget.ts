@@ -1,4 +1,4 @@
-import { KubernetesPolicy, PolicyContext } from './policy';
+import { KubernetesPolicy, PolicyContext, policyMetadata } from './policy';
 
 /** Properties of a {@link PodDisruptionBudgetPolicy}. */
 export interface PodDisruptionBudgetPolicyProps {
@@ -10,8 +10,8 @@ export interface PodDisruptionBudgetPolicyProps {
 }
 
 /**
- * A `policy/v1` PodDisruptionBudget for every service or stateful service with two or more replicas. A single
- * replica gets none: a budget that allows no disruption would block every node drain.
+ * A `policy/v1` PodDisruptionBudget for every service or stateful service with two or more replicas (the minimum, for
+ * autoscaled ones). A single replica gets none: a budget that allows no disruption would block every node drain.
  */
 export class PodDisruptionBudgetPolicy implements KubernetesPolicy {
   /** The policy's name in messages. */
@@ -32,7 +32,7 @@ export class PodDisruptionBudgetPolicy implements KubernetesPolicy {
     return [{
       apiVersion: 'policy/v1',
       kind: 'PodDisruptionBudget',
-      metadata: { name: w.name, labels: { ...w.labels }, ...(ctx.namespace ? { namespace: ctx.namespace } : {}) },
+      metadata: policyMetadata(ctx),
       spec: { maxUnavailable: Math.min(this.maxUnavailable, w.replicas - 1), selector: { matchLabels: { ...w.selector } } },
     }];
   }
