@@ -1,6 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import {
-  Cpu, EnvValue, GpuRequest, HealthCheck, ImageSource, Job, MlApp, MlAppProps, MlService, ModelSource, NetworkIsolationPolicy,
+  BaseImage, Cpu, EnvValue, GpuRequest, HealthCheck, ImageFlavor, ImageSource, Job, MlApp, MlAppProps, MlService, ModelSource, NetworkIsolationPolicy,
   PodDisruptionBudgetPolicy, PriorityClassPolicy, Service, StatefulService, TopologySpreadPolicy,
 } from '../lib';
 
@@ -11,6 +11,11 @@ import {
  */
 export function buildStack(props: MlAppProps = {}): MlApp {
   const app = new MlApp({ name: 'geo', registry: 'ghcr.io/acme-geo', ...props });
+  // Base images as a versioned matrix (ADR-007): the built-in torch 2.4 versions (ml-base-cpu:2.4-py3.10,
+  // ml-base-cuda:2.4-cuda12.4) and torch 2.5 beside them. Each service pins one; a base upgrade moves one service at
+  // a time (README, "Rolling out a base image").
+  new BaseImage(app, 'ml-base-cpu-2-5', { flavor: ImageFlavor.CPU, torch: '2.5', python: '3.11', constraints: 'constraints/torch-2.5-cpu.txt' });
+  new BaseImage(app, 'ml-base-cuda-2-5', { flavor: ImageFlavor.CUDA, torch: '2.5', cuda: '12.4' });
   // Production Kubernetes: budgets where replicas >= 2, replicas spread over nodes, GPU pods first in line, and every
   // workload isolated to the edges of the dependency graph (in Compose too, where it can be expressed).
   app.addPolicy(new PodDisruptionBudgetPolicy());
@@ -84,6 +89,8 @@ export function buildStack(props: MlAppProps = {}): MlApp {
     devCommand: ['python', '-m', 'app.serve', '--host', '0.0.0.0', '--port', '8000', '--reload'],
     port: 8000,
     pipPackages: { 'scikit-learn': '1.5.2', 'prometheus-client': '0.21.0' },
+    base: { torch: '2.4' },
+    compatible: { torch: '>=2.4 <2.6' },
     // two replicas at least (Compose runs two), up to six: on CPU in the cpu profile (HPA), on GPU utilisation and
     // in-flight requests in the gpu profile (KEDA); each replica fetches its own copy of the model
     autoscaling: {
@@ -139,6 +146,7 @@ export function buildStack(props: MlAppProps = {}): MlApp {
   // It depends on sk-regression, so each of its Compose variants waits for sk-regression's variant of that profile.
   new MlService(app, 'tile-classifier', {
     build: 'services/tile-classifier',
+    base: { torch: '2.5' },
     command: ['uvicorn', 'app.main:app', '--host', '0.0.0.0', '--port', '8000'],
     pipPackages: { 'scikit-learn': '1.5.2' },
     gpu: GpuRequest.none(),

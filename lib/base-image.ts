@@ -64,13 +64,20 @@ export interface BaseImageProps {
    * @default 10001
    */
   readonly uid?: number;
+  /**
+   * A pip constraints file (relative to the app's root directory) that pins the transitive dependencies of this base
+   * version: copied into the image and set as PIP_CONSTRAINT, so every layer on it installs within it.
+   * @default - none: only the direct installs are pinned
+   */
+  readonly constraints?: string;
 }
 
 const PIN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
- * A shared ML base image (`ml-base-cpu` or `ml-base-cuda`): its Dockerfile, its tag over the torch/python/CUDA
- * matrix, and the build target services take it from.
+ * A shared ML base image version (`ml-base-cpu` or `ml-base-cuda` at one torch/python/CUDA entry of the matrix): its
+ * Dockerfile, its immutable tag, and the build target workloads take it from. Several versions per flavor may be
+ * declared (each construct id is its build target and folder); a workload pins one, or gets the newest.
  */
 export class BaseImage extends Construct {
   /** Whether `x` is a BaseImage. */
@@ -98,6 +105,8 @@ export class BaseImage extends Construct {
   public readonly packages: Readonly<Record<string, string>>;
   /** Numeric UID and GID the image runs as. */
   public readonly uid: number;
+  /** The pip constraints file, relative to the app's root directory, when set. */
+  public readonly constraints?: string;
 
   constructor(scope: Construct, id: string, props: BaseImageProps) {
     super(scope, freeId(scope, id, 'base image'));
@@ -106,6 +115,11 @@ export class BaseImage extends Construct {
     this.name = props.name ?? `ml-base-${props.flavor}`;
     this.torchMinor = props.torch ?? '2.4';
     this.uid = props.uid ?? 10001;
+    this.constraints = props.constraints;
+    if (this.constraints !== undefined && (typeof this.constraints !== 'string' || !/^[A-Za-z0-9_.@+=,-]+(\/[A-Za-z0-9_.@+=,-]+)*$/.test(this.constraints) || this.constraints.split('/').some((s) => s === '..' || s === '.'))) {
+      problem(this, `constraints ${show(this.constraints)} is invalid: give a file path relative to the app's root directory, e.g. 'constraints/torch-2.5.txt'`);
+    }
+    assertDnsLabel(this, 'base image id', id);
     assertDnsLabel(this, 'image name', this.name);
     assertInteger(this, 'image uid', this.uid, 1, 2147483647);
 

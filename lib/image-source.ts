@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { problem, show } from './errors';
+import { BaseCompatibility, BasePin, isRange } from './base-selection';
 import { assertAbsolutePath, assertLabelValue } from './names';
 
 /** A file or folder of the build context copied into the image. */
@@ -14,6 +15,16 @@ export interface CopySpec {
 export interface MlBuildProps {
   /** The build context, relative to the app's root directory, e.g. `services/sk-regression`. */
   readonly context: string;
+  /**
+   * The base image version to build on, by torch version, in each flavor.
+   * @default - the newest declared base within `compatible`
+   */
+  readonly base?: BasePin;
+  /**
+   * The base versions the workload works with: a pin outside them, or no declared base in them, stops the synth.
+   * @default - any
+   */
+  readonly compatible?: BaseCompatibility;
   /**
    * Service-specific pip requirements and their exact versions, installed in a thin layer on the base image.
    * Extras are part of the name: `{ 'uvicorn[standard]': '0.30.6' }`.
@@ -139,11 +150,16 @@ export function checkMlBuild(scope: IConstruct, b: MlBuildProps): boolean {
     ok = assertAbsolutePath(scope, 'copy destination', c?.to) && ok;
   }
   if (b.dockerfile !== undefined) ok = checkContextPath(scope, 'dockerfile', b.dockerfile) && ok;
+  if (b.base !== undefined && (typeof b.base.torch !== 'string' || !/^\d+\.\d+$/.test(b.base.torch))) ok = problem(scope, `base pin ${show(b.base)} is invalid: give the torch minor version, e.g. { torch: '2.5' }`);
+  for (const [what, r] of Object.entries(b.compatible ?? {})) {
+    if (r !== undefined && !isRange(r as string)) ok = problem(scope, `compatible ${what} range ${show(r)} is invalid: use comparators such as '>=2.4 <2.6'`);
+  }
   if (b.version !== undefined) {
     if (typeof b.version !== 'string' || !/^[\w][\w.-]{0,120}$/.test(b.version)) {
       ok = problem(scope, `version ${show(b.version)} is invalid: use letters, digits, '_', '.' and '-', e.g. '1.0.0-RC1'`);
     } else {
-      ok = assertLabelValue(scope, 'version', `${b.version}-cuda-dev`) && ok;
+      // the tag is <version>-<base tag>[-dev], and becomes the version label
+      ok = assertLabelValue(scope, 'version', `${b.version}-2.5-cuda12.4-dev`) && ok;
     }
   }
   return ok;

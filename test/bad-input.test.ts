@@ -130,7 +130,7 @@ const cases: Case[] = [
   ['pip pin injecting a flag', (a) => { ml(a, 'svc', { pipPackages: { x: '1.0 --index-url=http://evil' } }); }, 'svc', '--index-url', /exact version/],
   ['dev package pin invalid', (a) => { ml(a, 'svc', { devPackages: { debugpy: 'latest' } }); }, 'svc', "'debugpy==latest'", /exact version/],
   ['version with a space', (a) => { ml(a, 'svc', { version: '1 0' }); }, 'svc', "version '1 0'", /'1\.0\.0-RC1'/],
-  ['version too long for a label', (a) => { ml(a, 'svc', { version: '1'.repeat(60) }); }, 'svc', '1111-cuda-dev', /label value/],
+  ['version too long for a label', (a) => { ml(a, 'svc', { version: '1'.repeat(60) }); }, 'svc', '1111-2.5-cuda12.4-dev', /label value/],
   ['no command for a synthesized Dockerfile', (a) => { new Service(a, 'w', { image: ImageSource.mlBuild({ context: 'services/svc' }) }); }, 'w', "workload 'w' is built", /give 'command'/],
   // health checks
   ['health path without a slash', (a) => { ml(a, 'svc', { healthPath: 'health' }); }, 'svc', "'health'", /'\/health'/],

@@ -14,8 +14,8 @@ const files = buildStack({ rootDir: ROOT }).synthFiles();
 const dockerfiles = [...files.keys()].filter((f) => f.endsWith('/Dockerfile'));
 
 describe('Dockerfiles', () => {
-  test('both base images and the two ML service images are written', () => {
-    expect(dockerfiles).toEqual(['docker/images/ml-base-cpu/Dockerfile', 'docker/images/ml-base-cuda/Dockerfile', 'docker/images/sk-regression/Dockerfile', 'docker/images/tile-classifier/Dockerfile']);
+  test('every base image version and the two ML service images are written', () => {
+    expect([...dockerfiles].sort()).toEqual(['ml-base-cpu', 'ml-base-cpu-2-5', 'ml-base-cuda', 'ml-base-cuda-2-5', 'sk-regression', 'tile-classifier'].map((d) => `docker/images/${d}/Dockerfile`).sort());
   });
 
   test.each(dockerfiles)('%s parses and lints clean (dockerfile-utils)', (f) => {
@@ -94,17 +94,17 @@ describe('docker-bake.json', () => {
 
   test('has the shape buildx reads: groups of targets, targets with context, dockerfile and tags', () => {
     expect(Object.keys(bake).sort()).toEqual(['group', 'target']);
-    expect(Object.keys(bake.group).sort()).toEqual(['cpu', 'default', 'gpu']);
+    expect(Object.keys(bake.group).sort()).toEqual(['cpu', 'default', 'gpu', 'on-ml-base-cpu', 'on-ml-base-cpu-2-5', 'on-ml-base-cuda', 'on-ml-base-cuda-2-5']);
     for (const g of Object.values<any>(bake.group)) expect(Object.keys(g)).toEqual(['targets']);
     for (const [name, t] of Object.entries<any>(bake.target)) {
       expect(name).toMatch(/^[A-Za-z0-9_-]+$/);
-      expect(Object.keys(t).every((k) => ['context', 'dockerfile', 'target', 'args', 'contexts', 'tags'].includes(k))).toBe(true);
+      expect(Object.keys(t).every((k) => ['context', 'dockerfile', 'target', 'args', 'contexts', 'tags', 'labels'].includes(k))).toBe(true);
       expect(typeof t.context).toBe('string');
       expect(t.tags.length).toBeGreaterThan(0);
     }
     expect(bake.group.default.targets.sort()).toEqual(Object.keys(bake.target).sort());
-    expect(bake.group.cpu.targets).toEqual(['ml-base-cpu', 'sk-regression-cpu', 'tile-classifier-cpu']);
-    expect(bake.group.gpu.targets).toEqual(['ml-base-cuda', 'sk-regression-cuda', 'tile-classifier-cuda']);
+    expect(bake.group.cpu.targets).toEqual(['ml-base-cpu', 'ml-base-cpu-2-5', 'sk-regression-cpu', 'tile-classifier-cpu']);
+    expect(bake.group.gpu.targets).toEqual(['ml-base-cuda', 'ml-base-cuda-2-5', 'sk-regression-cuda', 'tile-classifier-cuda']);
   });
 
   test('every context names an existing target or path, and service targets take the base by its exact BASE_IMAGE', () => {
@@ -121,7 +121,7 @@ describe('docker-bake.json', () => {
       }
     }
     expect(bake.target['sk-regression-cuda'].args.BASE_IMAGE).toBe('ghcr.io/acme-geo/ml-base-cuda:2.4-cuda12.4');
-    expect(bake.target['sk-regression-cuda'].tags).toEqual(['ghcr.io/acme-geo/sk-regression:0.1.0-cuda']);
+    expect(bake.target['sk-regression-cuda'].tags).toEqual(['ghcr.io/acme-geo/sk-regression:0.1.0-2.4-cuda12.4']);
   });
 });
 

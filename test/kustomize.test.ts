@@ -41,7 +41,7 @@ describe('Kustomize output', () => {
       'namespace: ml-prod',
       'images:',
       '  - name: ghcr.io/acme-geo/sk-regression',
-      '    newTag: 0.2.0-cuda',
+      '    newTag: 0.2.0-2.4-cuda12.4',
       '',
     ].join('\n'));
     const objects = kustomize(path.join(work, 'prod'));
@@ -52,8 +52,8 @@ describe('Kustomize output', () => {
     for (const o of objects.filter((x) => x.kind !== 'PriorityClass')) expect(o.metadata.namespace).toBe('ml-prod');
     const images = objects.filter((o) => o.spec?.template).map((o) => [o.metadata.name, o.spec.template.spec.containers[0].image]);
     expect(Object.fromEntries(images)).toMatchObject({
-      'sk-regression': 'ghcr.io/acme-geo/sk-regression:0.2.0-cuda',
-      'tile-classifier': 'ghcr.io/acme-geo/tile-classifier:0.1.0-cuda',
+      'sk-regression': 'ghcr.io/acme-geo/sk-regression:0.2.0-2.4-cuda12.4',
+      'tile-classifier': 'ghcr.io/acme-geo/tile-classifier:0.1.0-2.5-cuda12.4',
       postgres: 'postgres:16.4-bookworm',
     });
   });

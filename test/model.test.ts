@@ -30,9 +30,9 @@ describe('resolve() golden models', () => {
     new MlService(app, 'model', { build: 'services/model', command: ['uvicorn', 'app.main:app'], gpu: GpuRequest.whole(2), modelVolumeSize: Size.gibibytes(5) });
     const stack = app._resolve();
     expect(stack.variants.map((v) => [v.key, v.image, v.build!.args.BASE_IMAGE, v.gpu?.count ?? 0, v.build!.target])).toEqual([
-      ['model-cpu', 'reg.example/model:0.1.0-cpu', 'reg.example/ml-base-cpu:2.4-py3.10', 0, 'runtime'],
-      ['model-gpu', 'reg.example/model:0.1.0-cuda', 'reg.example/ml-base-cuda:2.4-cuda12.4', 2, 'runtime'],
-      ['model-dev', 'reg.example/model:0.1.0-cpu-dev', 'reg.example/ml-base-cpu:2.4-py3.10', 0, 'dev'],
+      ['model-cpu', 'reg.example/model:0.1.0-2.4-py3.10', 'reg.example/ml-base-cpu:2.4-py3.10', 0, 'runtime'],
+      ['model-gpu', 'reg.example/model:0.1.0-2.4-cuda12.4', 'reg.example/ml-base-cuda:2.4-cuda12.4', 2, 'runtime'],
+      ['model-dev', 'reg.example/model:0.1.0-2.4-py3.10-dev', 'reg.example/ml-base-cpu:2.4-py3.10', 0, 'dev'],
     ]);
     expect(stack.variants[2].ports).toEqual([{ name: 'http', port: 8000, hostPort: undefined, hostIp: undefined }, { name: 'debug', port: 5678, hostPort: 0, hostIp: '127.0.0.1' }]);
     expect(stack.variants[1].scheduling).toMatchObject({ preset: 'generic', required: [], preferred: [{ weight: 50, requirement: { key: 'nvidia.com/cuda.driver-version.major', operator: 'Gt', values: ['549'] } }] });

@@ -57,7 +57,7 @@ describe('the geo stack (apps/stack.ts)', () => {
     expect(pod.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution)
       .toEqual([{ weight: 50, preference: { matchExpressions: [{ key: 'nvidia.com/cuda.driver-version.major', operator: 'Gt', values: ['549'] }] } }]);
     expect(pod.containers[0].env.find((e: any) => e.name === 'NVIDIA_VISIBLE_DEVICES')).toBeUndefined();
-    expect(pod.containers[0].image).toBe('ghcr.io/acme-geo/sk-regression:0.1.0-cuda');
+    expect(pod.containers[0].image).toBe('ghcr.io/acme-geo/sk-regression:0.1.0-2.4-cuda12.4');
   });
 
   test('CPU manifests have no GPU resource anywhere, opt out of GPUs and do not tolerate the taint', () => {
@@ -70,7 +70,7 @@ describe('the geo stack (apps/stack.ts)', () => {
       }
     }
     const cpu = parseStream(files.get('k8s/cpu/sk-regression.yaml')!).find((o) => o.kind === 'Deployment');
-    expect(cpu.spec.template.spec.containers[0].image).toBe('ghcr.io/acme-geo/sk-regression:0.1.0-cpu');
+    expect(cpu.spec.template.spec.containers[0].image).toBe('ghcr.io/acme-geo/sk-regression:0.1.0-2.4-py3.10');
   });
 
   test('sk-regression has stable names, the recommended labels and a selector that is the same in every profile', () => {
@@ -94,11 +94,11 @@ describe('the geo stack (apps/stack.ts)', () => {
     expect(ml['sk-regression-gpu'].deploy.resources.reservations.devices).toEqual([{ driver: 'nvidia', count: 1, capabilities: ['gpu'] }]);
     expect(ml['sk-regression-gpu'].gpus).toBeUndefined();
     expect(ml['sk-regression-gpu'].build.args.BASE_IMAGE).toBe('ghcr.io/acme-geo/ml-base-cuda:2.4-cuda12.4');
-    expect(ml['sk-regression-gpu'].image).toBe('ghcr.io/acme-geo/sk-regression:0.1.0-cuda');
+    expect(ml['sk-regression-gpu'].image).toBe('ghcr.io/acme-geo/sk-regression:0.1.0-2.4-cuda12.4');
     for (const v of ['cpu', 'dev']) {
       expect(ml[`sk-regression-${v}`].deploy.resources.reservations.devices).toBeUndefined();
       expect(ml[`sk-regression-${v}`].build.args.BASE_IMAGE).toBe('ghcr.io/acme-geo/ml-base-cpu:2.4-py3.10');
-      expect(ml[`sk-regression-${v}`].image).toMatch(/^ghcr\.io\/acme-geo\/sk-regression:0\.1\.0-cpu/);
+      expect(ml[`sk-regression-${v}`].image).toMatch(/^ghcr\.io\/acme-geo\/sk-regression:0\.1\.0-2\.4-py3\.10/);
     }
   });
 

@@ -88,7 +88,7 @@ describe('the Docker target on a model fixture', () => {
     expect([...files.keys()].sort()).toEqual([
       'docker/docker-bake.json', 'docker/images/ml-base-cpu/Dockerfile', 'docker/images/ml-base-cpu/fetch_model.py',
       'docker/images/ml-base-cuda/Dockerfile', 'docker/images/ml-base-cuda/fetch_model.py',
-      'docker/images/model/Dockerfile', 'docker/images/model/Dockerfile.dockerignore',
+      'docker/images/model/Dockerfile', 'docker/images/model/Dockerfile.dockerignore', 'github/workflows/publish-images.yml',
     ]);
     for (const f of [...files.keys()].filter((k) => k.endsWith('/Dockerfile'))) expect({ f, lint: validate(files.get(f)!) }).toEqual({ f, lint: [] });
     const service = DockerfileParser.parse(files.get('docker/images/model/Dockerfile')!);

@@ -37,8 +37,8 @@ describe('unusual but valid input is accepted and means what was declared', () =
     mlService(app, 'svc', { version: '1.0.0-RC1' });
     const files = app.synthFiles();
     const dep = parseStream(files.get('k8s/gpu/svc.yaml')!).find((o) => o.kind === 'Deployment');
-    expect(dep.spec.template.spec.containers[0].image).toBe('svc:1.0.0-RC1-cuda');
-    expect(dep.metadata.labels['app.kubernetes.io/version']).toBe('1.0.0-RC1-cuda');
+    expect(dep.spec.template.spec.containers[0].image).toBe('svc:1.0.0-RC1-2.4-cuda12.4');
+    expect(dep.metadata.labels['app.kubernetes.io/version']).toBe('1.0.0-RC1-2.4-cuda12.4');
     valid(files);
   });
 

@@ -30,7 +30,8 @@ describe('a CPU-only ML service beside a GPU one (apps/stack.ts: tile-classifier
     expect(s.profiles).toEqual([p]);
     expect(s.deploy.resources.reservations.devices).toBeUndefined();
     expect(s.environment.NVIDIA_VISIBLE_DEVICES).toBe('void');
-    expect(s.build.args.BASE_IMAGE).toBe(p === 'gpu' ? 'ghcr.io/acme-geo/ml-base-cuda:2.4-cuda12.4' : 'ghcr.io/acme-geo/ml-base-cpu:2.4-py3.10');
+    // tile-classifier pins torch 2.5
+    expect(s.build.args.BASE_IMAGE).toBe(p === 'gpu' ? 'ghcr.io/acme-geo/ml-base-cuda:2.5-cuda12.4' : 'ghcr.io/acme-geo/ml-base-cpu:2.5-py3.11');
   });
 
   test.each(['cpu', 'gpu'])('dist/k8s/%s has it with no GPU resource, toleration or GPU affinity', (p) => {

@@ -227,9 +227,18 @@ export interface ResolvedProfile {
   readonly dev: boolean;
 }
 
-/** @internal A base image to build. */
+/** @internal A base image version to build. */
 export interface ResolvedBaseImage {
+  /** Its build target and folder name (the construct id). */
+  readonly key: string;
+  /** The image name, e.g. `ml-base-cpu`. */
   readonly name: string;
+  /** The tag, e.g. `2.4-py3.10`. */
+  readonly tag: string;
+  /** The torch minor version, e.g. `2.4`. */
+  readonly torchMinor: string;
+  /** The pip constraints file's content, when given. */
+  readonly constraints?: string;
   readonly flavor: ImageFlavor;
   /** Full reference, registry included. */
   readonly ref: string;
@@ -282,6 +291,8 @@ export interface ResolvedManifest {
 /** @internal Everything the targets need, for one app. */
 export interface ResolvedStack {
   readonly name: string;
+  /** Registry prefix of built images; empty for none. */
+  readonly registry: string;
   readonly namespace?: string;
   /** Output folder relative to the app's root directory, e.g. `dist`. */
   readonly outdir: string;

@@ -3,6 +3,7 @@ import * as path from 'path';
 import type { BaseImage } from '../base-image';
 import { DRIVER_MAJOR_LABEL, minDriverMajor } from '../cuda-driver';
 import { EnvValue, expandTemplate, secretPath, templateReferences } from '../env';
+import { selectBase } from '../base-selection';
 import { FETCHER_PATH } from '../model-source';
 import { DeclarationError, DeclarationProblem, pathOf, recordedProblems, show } from '../errors';
 import { GpuRequest } from '../gpu';
@@ -56,7 +57,7 @@ export function resolve(decl: AppDeclaration): ResolvedStack {
   checkUnique(profiles, (p) => p.name, (p, n, first) => report(p, `profile name '${n}' is declared twice (also at ${pathOf(first)}): give each profile its own name`));
   const defaults = profiles.filter((p) => p.isDefault);
   if (defaults.length > 1) report(defaults[1], `profiles ${show(defaults.map((p) => p.name))} are all marked default: Compose runs one default profile, so mark only one`);
-  checkUnique(baseImages, (b) => b.flavor, (b, f, first) => report(b, `a second base image of flavor '${f}' is declared (the first is ${pathOf(first)}): declare one base image per flavor`));
+  checkUnique(baseImages, (b) => app.imageRef(b.name, b.tag), (b, r, first) => report(b, `base image ${show(r)} is declared twice (also at ${pathOf(first)}): declare each version once`));
   const baseByFlavor = new Map(baseImages.map((b) => [b.flavor, b]));
   const profileNames = profiles.map((p) => p.name);
   const targets = targetsByName();
@@ -122,8 +123,23 @@ export function resolve(decl: AppDeclaration): ResolvedStack {
     }
   }
 
-  const resolvedBases = new Map<ImageFlavor, ResolvedBaseImage>();
-  for (const b of baseImages) resolvedBases.set(b.flavor, resolveBaseImage(app, b));
+  const resolvedBases = new Map<string, ResolvedBaseImage>();
+  for (const b of baseImages) resolvedBases.set(b.node.id, resolveBaseImage(app, b, report));
+  // Each built workload builds on one base version per flavor: its pin, or the newest in its compatible range.
+  const basesOf = new Map<string, Map<ImageFlavor, ResolvedBaseImage>>();
+  for (const w of workloads.filter((x) => x.imageSource?.build && !x.imageSource.sameAs)) {
+    const chosen = new Map<ImageFlavor, ResolvedBaseImage>();
+    const flavors = new Set(profiles.filter((p) => !w.profiles || w.profiles.includes(p.name)).map((p) => p.flavor));
+    for (const f of [...flavors].sort()) {
+      const b = w.imageSource!.build!;
+      const r = selectBase([...resolvedBases.values()].filter((x) => x.flavor === f), b.base, b.compatible);
+      if (typeof r === 'string') report(w, `workload '${w.name}' has no ${f} base image: ${r}`);
+      else chosen.set(f, r);
+    }
+    basesOf.set(w.name, chosen);
+  }
+  stopIfProblems();
+  const baseFor = (w: Workload, flavor: ImageFlavor) => basesOf.get(imageName(w))!.get(flavor)!;
   const keyOf = (name: string, profile: string | undefined) => (profile !== undefined && isPerProfile(byName.get(name)!) ? `${name}-${profile}` : name);
 
   const base: ResolvedWorkload[] = [];
@@ -135,12 +151,12 @@ export function resolve(decl: AppDeclaration): ResolvedStack {
     }
     for (const p of profiles) {
       if (w.profiles && !w.profiles.includes(p.name)) continue;
-      const bi = w.imageSource?.build ? resolvedBases.get(p.flavor) : undefined;
+      const bi = w.imageSource?.build ? baseFor(w, p.flavor) : undefined;
       variants.push(resolveWorkload(app, decl, w, p, bi, byName, keyOf, report));
     }
   }
   const built = workloads.filter((w) => w.imageSource?.build && !w.imageSource.sameAs);
-  const serviceImages = built.map((w) => resolveServiceImage(app, w, profiles, resolvedBases));
+  const serviceImages = built.map((w) => resolveServiceImage(app, w, basesOf.get(w.name)!));
   checkHostPorts([...base, ...variants], byName, report);
   checkDerivedNames(app, [...base, ...variants], [...resolvedBases.values()], serviceImages, byName, report);
   const manifests = resolveManifests(app, decl, profiles, report);
@@ -148,6 +164,7 @@ export function resolve(decl: AppDeclaration): ResolvedStack {
 
   const stack: ResolvedStack = {
     name: app.name,
+    registry: app.registry,
     namespace: app.namespace,
     outdir: app.outdir,
     profiles: profiles.map((p) => ({ name: p.name, flavor: p.flavor, targets: [...p.targets], isDefault: p.isDefault, dev: p.dev })),
@@ -167,11 +184,23 @@ export function resolve(decl: AppDeclaration): ResolvedStack {
   return stack;
 }
 
-function resolveBaseImage(app: MlApp, b: BaseImage): ResolvedBaseImage {
+function resolveBaseImage(app: MlApp, b: BaseImage, report: Report): ResolvedBaseImage {
+  let constraints: string | undefined;
+  if (b.constraints !== undefined) {
+    const file = path.join(app.rootDir, b.constraints);
+    try {
+      constraints = fs.readFileSync(file, 'utf8');
+      const bad = constraints.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+        .find((l) => !/^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[A-Za-z0-9.+!_-]+$/.test(l));
+      if (bad !== undefined) report(b, `constraints ${show(b.constraints)} has the line ${show(bad)}: give one 'name==version' per line (comments start with '#')`);
+    } catch {
+      report(b, `constraints ${show(b.constraints)} cannot be read under ${app.rootDir}: create it or fix the path`);
+    }
+  }
   return {
-    name: b.name, flavor: b.flavor, ref: app.imageRef(b.name, b.tag), upstream: b.upstream, torch: b.torch,
-    torchvision: b.torchvision, python: b.python, cuda: b.cuda, packages: b.packages, uid: b.uid,
-    dir: `docker/images/${b.name}`,
+    key: b.node.id, name: b.name, tag: b.tag, torchMinor: b.torchMinor, flavor: b.flavor, ref: app.imageRef(b.name, b.tag), upstream: b.upstream,
+    torch: b.torch, torchvision: b.torchvision, python: b.python, cuda: b.cuda, packages: b.packages, uid: b.uid,
+    dir: `docker/images/${b.node.id}`, constraints,
   };
 }
 
@@ -180,8 +209,9 @@ function imageName(w: Workload): string {
   return w.imageSource!.sameAs ?? w.name;
 }
 
-function imageRef(app: MlApp, w: Workload, flavor: ImageFlavor, dev: boolean): string {
-  return app.imageRef(imageName(w), `${w.imageSource!.build!.version ?? '0.1.0'}-${flavor}${dev ? '-dev' : ''}`);
+/** An ML build's image: its version and the tag of the base version it builds on, so a new base is a new tag. */
+function imageRef(app: MlApp, w: Workload, base: ResolvedBaseImage, dev: boolean): string {
+  return app.imageRef(imageName(w), `${w.imageSource!.build!.version ?? '0.1.0'}-${base.tag}${dev ? '-dev' : ''}`);
 }
 
 function dockerfileOf(app: MlApp, w: Workload): string {
@@ -189,16 +219,15 @@ function dockerfileOf(app: MlApp, w: Workload): string {
   return b.dockerfile ? path.posix.join(b.context, b.dockerfile) : path.posix.join(app.outdir, 'docker', 'images', imageName(w), 'Dockerfile');
 }
 
-function resolveServiceImage(app: MlApp, w: Workload, profiles: Profile[], bases: Map<ImageFlavor, ResolvedBaseImage>): ResolvedServiceImage {
+function resolveServiceImage(app: MlApp, w: Workload, bases: Map<ImageFlavor, ResolvedBaseImage>): ResolvedServiceImage {
   const b = w.imageSource!.build!;
-  const flavors = [...new Set(profiles.filter((p) => !w.profiles || w.profiles.includes(p.name)).map((p) => p.flavor))].sort();
   return {
     name: w.name, path: pathOf(w), context: b.context, dockerfile: dockerfileOf(app, w), synthesized: !b.dockerfile,
     pipPackages: { ...(b.pipPackages ?? {}) }, devPackages: { ...(b.devPackages ?? { debugpy: '1.8.5', watchfiles: '0.24.0' }) },
     copy: (b.copy ?? [{ from: 'app', to: '/app/app' }]).map((c) => ({ ...c })),
     command: w.command ? [...w.command] : undefined, port: w.ports[0]?.port, uid: w.user,
     defaultBase: (bases.get(ImageFlavor.CPU) ?? bases.values().next().value!).ref,
-    variants: flavors.map((f) => ({ flavor: f, ref: imageRef(app, w, f, false), base: bases.get(f)! })),
+    variants: [...bases].map(([f, base]) => ({ flavor: f, ref: imageRef(app, w, base, false), base })),
   };
 }
 
@@ -349,7 +378,7 @@ function resolveWorkload(
     path: pathOf(w),
     ml: !!build,
     component: w.component,
-    image: build ? imageRef(app, w, p!.flavor, dev) : w.imageSource!.ref!,
+    image: build ? imageRef(app, w, base!, dev) : w.imageSource!.ref!,
     build: build ? {
       context: build.context,
       dockerfile: dockerfileOf(app, w),
@@ -553,9 +582,9 @@ function checkDerivedNames(
     map.set(name, source);
   };
   for (const b of bases) {
-    const scope = app.node.findAll().find((c) => pathOf(c) !== '' && (c as any).name === b.name && (c as any).flavor === b.flavor) ?? app;
-    own(targets, 'bake target', b.name, `base image '${b.name}'`, scope);
-    own(folders, 'image folder', b.dir, `base image '${b.name}'`, scope);
+    const scope = app.node.tryFindChild(b.key) ?? app;
+    own(targets, 'bake target', b.key, `base image '${b.key}'`, scope);
+    own(folders, 'image folder', b.dir, `base image '${b.key}'`, scope);
   }
   for (const s of images) {
     const scope = byName.get(s.name)!;

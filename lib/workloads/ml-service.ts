@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { Cpu } from '../cpu';
 import { GpuRequest } from '../gpu';
 import { HealthCheck, HttpHealthCheckOptions } from '../health-check';
+import { BaseCompatibility, BasePin } from '../base-selection';
 import { CopySpec, ImageSource } from '../image-source';
 import { Service, ServiceProps } from './service';
 import { MODELS_DIR } from './workload';
@@ -91,6 +92,16 @@ export interface MlServiceProps extends Omit<ServiceProps, 'image' | 'healthChec
    */
   readonly copy?: CopySpec[];
   /**
+   * The base image version to build on, by torch version.
+   * @default - the newest declared base within `compatible`
+   */
+  readonly base?: BasePin;
+  /**
+   * The base versions the service works with.
+   * @default - any
+   */
+  readonly compatible?: BaseCompatibility;
+  /**
    * A Dockerfile of the service's own, relative to the build context, used instead of the synthesized one.
    * @default - synthesized into dist/docker/images/<name>/Dockerfile
    */
@@ -145,6 +156,7 @@ export class MlService extends Service {
       ...p,
       image: ImageSource.mlBuild({
         context: p.build, pipPackages: p.pipPackages, copy, dockerfile: p.dockerfile, version: p.version, devPackages: p.devPackages,
+        base: p.base, compatible: p.compatible,
       }),
       ports: [{ port, hostPort: p.hostPort, name: 'http' }, ...(p.ports ?? [])],
       healthCheck: HealthCheck.http(healthPath, {

@@ -47,7 +47,9 @@ const K8S_MODELS: Record<string, { validate(o: unknown): void }> = {
 function crdValidator(file: string, version: string): { validate(o: unknown): void } {
   const crd = parse(fs.readFileSync(path.join(__dirname, '../../schemas/crds', file), 'utf8'));
   const schema = crd.spec.versions.find((v: any) => v.name === version).schema.openAPIV3Schema;
-  const check = new Ajv({ strict: false, allErrors: true }).compile(schema);
+  const crdAjv = new Ajv({ strict: false, allErrors: true });
+  addFormats(crdAjv); // int32, int64 and the other OpenAPI formats
+  const check = crdAjv.compile(schema);
   return {
     validate(o: unknown) {
       if (!check(o)) throw new Error((check.errors ?? []).map((e) => `${e.instancePath} ${e.message}`).join('; '));

@@ -25,6 +25,8 @@ export interface BakeTarget {
   contexts?: Record<string, string>;
   /** Image references to tag the result with. */
   tags: string[];
+  /** Image labels. */
+  labels?: Record<string, string>;
 }
 
 /** @internal A bake group. */
@@ -35,7 +37,7 @@ export interface BakeGroup {
 
 /** @internal A bake file in its JSON form. */
 export interface BakeFile {
-  /** Groups of targets; `default`, `cpu` and `gpu`. */
+  /** Groups of targets: `default`, `cpu`, `gpu`, and `on-<base>` per base version. */
   group: Record<string, BakeGroup>;
   /** The Dockerfile stage to build. */
   target: Record<string, BakeTarget>;
@@ -50,25 +52,44 @@ export interface BakeFile {
 export function renderBake(stack: ResolvedStack): BakeFile {
   const target: Record<string, BakeTarget> = {};
   const groups: Record<string, string[]> = { default: [], cpu: [], gpu: [] };
-  const add = (name: string, flavor: ImageFlavor, t: BakeTarget) => {
+  const add = (name: string, flavor: ImageFlavor, onBase: string, t: BakeTarget) => {
     target[name] = t;
     groups.default.push(name);
     groups[GROUP[flavor]].push(name);
+    // a group per base version: what a change of that base rebuilds
+    (groups[`on-${onBase}`] ??= []).push(name);
   };
   for (const b of stack.baseImages) {
-    add(b.name, b.flavor, { context: path.posix.join(stack.outdir, b.dir), dockerfile: 'Dockerfile', tags: [b.ref] });
+    add(b.key, b.flavor, b.key, {
+      context: path.posix.join(stack.outdir, b.dir), dockerfile: 'Dockerfile', tags: [b.ref],
+      labels: ociLabels(b.name, b.tag, `torch ${b.torch} ${b.cuda ? `with CUDA ${b.cuda}` : `(CPU) with Python ${b.python}`}, from ${b.upstream}`, b.upstream),
+    });
   }
   for (const s of stack.serviceImages) {
     for (const v of s.variants) {
-      add(`${s.name}-${v.flavor}`, v.flavor, {
+      add(`${s.name}-${v.flavor}`, v.flavor, v.base.key, {
         context: s.context,
         dockerfile: path.posix.relative(s.context, s.dockerfile),
         target: 'runtime',
         args: { BASE_IMAGE: v.base.ref },
-        contexts: { [v.base.ref]: `target:${v.base.name}` },
+        contexts: { [v.base.ref]: `target:${v.base.key}` },
         tags: [v.ref],
+        labels: ociLabels(s.name, v.ref.slice(v.ref.lastIndexOf(':') + 1), `${s.name} on ${v.base.ref}`, v.base.ref),
       });
     }
   }
   return { group: Object.fromEntries(Object.entries(groups).map(([g, targets]) => [g, { targets }])), target };
+}
+
+/**
+ * Image labels from the OCI image annotations (opencontainers/image-spec, annotations.md: title, version,
+ * description, base.name); the publish workflow adds source and revision.
+ */
+function ociLabels(title: string, version: string, description: string, base: string): Record<string, string> {
+  return {
+    'org.opencontainers.image.title': title,
+    'org.opencontainers.image.version': version,
+    'org.opencontainers.image.description': description,
+    'org.opencontainers.image.base.name': base,
+  };
 }

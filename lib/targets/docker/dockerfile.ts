@@ -5,6 +5,10 @@ import { FETCHER_PATH } from '../../model-source';
 /** PyTorch's CPU wheel index: pytorch/pytorch publishes no amd64 CPU image, so the CPU base installs torch from it. */
 export const TORCH_CPU_INDEX = 'https://download.pytorch.org/whl/cpu';
 
+/** The constraints file's name beside a base Dockerfile, and where the image keeps it. */
+export const CONSTRAINTS_FILE = 'constraints.txt';
+const CONSTRAINTS_PATH = '/opt/cdk8s-ml/constraints.txt';
+
 /** The fetcher's file name beside each base Dockerfile. */
 export const FETCHER_FILE = 'fetch_model.py';
 
@@ -34,6 +38,8 @@ export function renderBaseDockerfile(b: ResolvedBaseImage): string {
       : `# ${b.ref}: torch ${b.torch}, CUDA ${b.cuda}, from ${b.upstream}.`,
     `FROM ${b.upstream}`,
     ...PYTHON_ENV,
+    // the base version's pip constraints: every later pip install, in this image and on it, stays within them
+    ...(b.constraints !== undefined ? [`COPY ${JSON.stringify([CONSTRAINTS_FILE, CONSTRAINTS_PATH])}`, `ENV PIP_CONSTRAINT=${CONSTRAINTS_PATH}`] : []),
     `RUN groupadd --system --gid ${b.uid} app \\`,
     ` && useradd --system --uid ${b.uid} --gid ${b.uid} --home-dir /cache --no-create-home --shell /usr/sbin/nologin app \\`,
     ` && mkdir -p /app/models /cache \\`,

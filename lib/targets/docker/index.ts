@@ -1,8 +1,9 @@
 import { ResolvedStack } from '../../resolve/model';
 import { ReportProblem, Target } from '../target';
 import { BAKE_FILE, renderBake } from './bake';
-import { FETCHER_FILE, renderBaseDockerfile, renderDockerignore, renderServiceDockerfile } from './dockerfile';
+import { CONSTRAINTS_FILE, FETCHER_FILE, renderBaseDockerfile, renderDockerignore, renderServiceDockerfile } from './dockerfile';
 import { packageFile } from '../../package-file';
+import { PUBLISH_WORKFLOW, renderPublishWorkflow } from './workflow';
 import * as fs from 'fs';
 
 /**
@@ -25,12 +26,16 @@ export const dockerTarget: Target = {
     for (const b of stack.baseImages) {
       files.set(`${b.dir}/Dockerfile`, renderBaseDockerfile(b));
       files.set(`${b.dir}/${FETCHER_FILE}`, fetcher);
+      if (b.constraints !== undefined) files.set(`${b.dir}/${CONSTRAINTS_FILE}`, b.constraints);
     }
     for (const s of stack.serviceImages.filter((i) => i.synthesized)) {
       files.set(inOut(s.dockerfile), renderServiceDockerfile(s));
       files.set(`${inOut(s.dockerfile)}.dockerignore`, renderDockerignore(stack.outdir));
     }
-    if (stack.baseImages.length || stack.serviceImages.length) files.set(BAKE_FILE, `${JSON.stringify(renderBake(stack), null, 2)}\n`);
+    if (stack.baseImages.length || stack.serviceImages.length) {
+      files.set(BAKE_FILE, `${JSON.stringify(renderBake(stack), null, 2)}\n`);
+      files.set(PUBLISH_WORKFLOW, renderPublishWorkflow(stack, stack.registry));
+    }
     return files;
   },
 };
