@@ -116,7 +116,11 @@ function renderUncached(stack: ResolvedStack, w: ResolvedWorkload, profile: stri
   const registered = [...BUILT_IN_POLICIES, ...w.policies];
   const ctx: PolicyContext = {
     stackName: stack.name, namespace: stack.namespace, profile, monitoring: stack.monitoring,
-    workload: policyView(stack, w), workloads: workloadsIn(stack, profile).map((x) => policyView(stack, x)),
+    workload: policyView(stack, w),
+    // every workload of the profile, computed once per profile and only for policies that look across workloads
+    get workloads() {
+      return profileViews(stack, profile);
+    },
   };
   const controller = podControllerKind(w);
   let patched = false;
@@ -136,6 +140,16 @@ function renderUncached(stack: ResolvedStack, w: ResolvedWorkload, profile: stri
 
 function overridesIn(w: ResolvedWorkload, profile: string) {
   return w.kubernetesOverrides.filter((o) => o.profile === undefined || o.profile === profile);
+}
+
+const viewsCache = new WeakMap<ResolvedStack, Map<string, PolicyWorkload[]>>();
+
+function profileViews(stack: ResolvedStack, profile: string): PolicyWorkload[] {
+  let byProfile = viewsCache.get(stack);
+  if (!byProfile) viewsCache.set(stack, byProfile = new Map());
+  let views = byProfile.get(profile);
+  if (!views) byProfile.set(profile, views = workloadsIn(stack, profile).map((x) => policyView(stack, x)));
+  return views;
 }
 
 function policyView(stack: ResolvedStack, w: ResolvedWorkload): PolicyWorkload {

@@ -1,36 +1,38 @@
-import { k8s } from 'cdk8s-plus-28';
 import { ResolvedStack, ResolvedWorkload, assertNever } from '../../resolve/model';
 import { selectorLabels, workloadLabels } from './labels';
 import { mebibytes, podSpec } from './pod-spec';
 
+/** A Kubernetes object or part of one, as plain JSON (field names as the API spells them). */
+type K8s = Record<string, any>;
+
 /**
  * The Kubernetes objects of one workload's own kind, as plain JSON, in apply order (claims before the pods that
- * mount them). The L1 classes' static manifest() gives the same JSON as a construct's toJson() without building an
- * App and a Chart per object.
+ * mount them). Built as plain objects with the API's field names: the L1 classes' conversion would only copy data
+ * that is already JSON, and loading them (cdk8s-plus-28's k8s.js is 2.7 MB) cost a third of a small synth.
  * @internal
  */
 export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Array<Record<string, any>> {
   const labels = workloadLabels(stack.name, w);
   const meta = (name: string) => ({ name, labels, ...(stack.namespace ? { namespace: stack.namespace } : {}) });
-  const claimSpec = (v: ResolvedWorkload['volumes'][number]): k8s.PersistentVolumeClaimSpec => ({
+  const claimSpec = (v: ResolvedWorkload['volumes'][number]): K8s => ({
     accessModes: ['ReadWriteOnce'],
     storageClassName: v.storageClassName,
-    resources: { requests: { storage: k8s.Quantity.fromString(mebibytes(v.sizeMiB)) } },
+    resources: { requests: { storage: mebibytes(v.sizeMiB) } },
   });
-  const claims = () => w.volumes.filter((v) => !v.perPod).map((v) => k8s.KubePersistentVolumeClaim.manifest({ metadata: meta(v.claim), spec: claimSpec(v) }));
+  const claims = () => w.volumes.filter((v) => !v.perPod).map((v) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim',  metadata: meta(v.claim), spec: claimSpec(v) }));
   const template = { metadata: { labels }, spec: podSpec(w, { claims: w.kind !== 'stateful' }) };
-  const service = (headless: boolean) => (w.ports.length || headless ? [k8s.KubeService.manifest({
+  const service = (headless: boolean) => (w.ports.length || headless ? [({ apiVersion: 'v1', kind: 'Service', 
     metadata: meta(w.service),
     spec: {
-      ...(headless ? { clusterIp: 'None' } : { type: 'ClusterIP' }),
+      ...(headless ? { clusterIP: 'None' } : { type: 'ClusterIP' }),
       selector: selectorLabels(w),
-      ports: w.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP' })),
+      ports: w.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: 'TCP' })),
     },
   })] : []);
 
   switch (w.kind) {
     case 'service':
-      return [...claims(), k8s.KubeDeployment.manifest({
+      return [...claims(), ({ apiVersion: 'apps/v1', kind: 'Deployment', 
         metadata: meta(w.service),
         spec: {
           replicas: w.replicas,
@@ -42,7 +44,7 @@ export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Arra
       }), ...service(false)];
     case 'stateful':
       // The headless Service comes first: it gives the pods their stable DNS names (serviceName).
-      return [...service(true), k8s.KubeStatefulSet.manifest({
+      return [...service(true), ({ apiVersion: 'apps/v1', kind: 'StatefulSet', 
         metadata: meta(w.service),
         spec: {
           serviceName: w.service,
@@ -55,14 +57,14 @@ export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Arra
         },
       })];
     case 'job': {
-      const jobSpec: k8s.JobSpec = {
+      const jobSpec: K8s = {
         backoffLimit: w.backoffLimit,
         activeDeadlineSeconds: w.activeDeadlineSeconds,
         ttlSecondsAfterFinished: w.ttlSecondsAfterFinished,
         template,
       };
-      if (w.schedule === undefined) return [...claims(), k8s.KubeJob.manifest({ metadata: meta(w.service), spec: jobSpec })];
-      return [...claims(), k8s.KubeCronJob.manifest({
+      if (w.schedule === undefined) return [...claims(), ({ apiVersion: 'batch/v1', kind: 'Job',  metadata: meta(w.service), spec: jobSpec })];
+      return [...claims(), ({ apiVersion: 'batch/v1', kind: 'CronJob', 
         metadata: meta(w.service),
         spec: { schedule: w.schedule, concurrencyPolicy: w.concurrencyPolicy, jobTemplate: { metadata: { labels }, spec: jobSpec } },
       })];

@@ -1,25 +1,27 @@
-import { k8s } from 'cdk8s-plus-28';
 import { Cpu } from '../../cpu';
 import { SECRETS_DIR } from '../../env';
 import { ResolvedHealth, ResolvedWorkload } from '../../resolve/model';
 import { CACHE_DIR, SHM_DIR, TMP_DIR } from '../../workloads/workload';
 
+/** A Kubernetes object or part of one, as plain JSON (field names as the API spells them). */
+type K8s = Record<string, any>;
+
 /**
- * The pod spec of one workload, built with the Kubernetes 1.28 L1 types: cdk8s-plus-28's ContainerResources has no
+ * The pod spec of one workload, as plain JSON (field names as the Kubernetes 1.28 API spells them): cdk8s-plus-28 has no
  * extended resources, and a patched `nvidia.com/gpu` synthesizes null.
  *
  * It meets the Pod Security Standards 'restricted' profile: non-root with a fixed UID, no privilege escalation, all
  * capabilities dropped, RuntimeDefault seccomp, read-only root filesystem and only PVC, emptyDir and projected volumes.
  */
-export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): k8s.PodSpec {
-  const volumes: k8s.Volume[] = [];
-  const mounts: k8s.VolumeMount[] = [];
+export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): K8s {
+  const volumes: K8s[] = [];
+  const mounts: K8s[] = [];
   const volumeNames = new Map<string, string>();
   w.volumes.forEach((v, i) => {
     // A StatefulSet mounts its claim templates by their names; other kinds mount their claims as pod volumes, or an
     // emptyDir per pod for a volume each replica fills itself (a fetched model).
     const name = options.claims ? `data-${i}` : v.name;
-    if (v.perPod) volumes.push({ name, emptyDir: { sizeLimit: k8s.Quantity.fromString(mebibytes(v.sizeMiB)) } });
+    if (v.perPod) volumes.push({ name, emptyDir: { sizeLimit: mebibytes(v.sizeMiB) } });
     else if (options.claims) volumes.push({ name, persistentVolumeClaim: { claimName: v.claim, readOnly: v.readOnly } });
     mounts.push({ name, mountPath: v.path, readOnly: v.readOnly });
     volumeNames.set(v.path, name);
@@ -31,7 +33,7 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): k8s.
   });
   if (w.shmMiB !== undefined) {
     // Docker gives /dev/shm 64 MiB and Kubernetes a bare container the same; PyTorch data loaders need more.
-    volumes.push({ name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(mebibytes(w.shmMiB)) } });
+    volumes.push({ name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: mebibytes(w.shmMiB) } });
     mounts.push({ name: 'shm', mountPath: SHM_DIR });
   }
   const allSecrets = [...w.secrets, ...(w.modelFetch?.secrets ?? []).filter((s) => !w.secrets.some((x) => x.path === s.path))];
@@ -50,13 +52,13 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): k8s.
   // Profile validation keeps dev (bind-mounting) profiles out of Kubernetes; this guards that invariant.
   if (w.binds.length) throw new Error(`${w.path}: bind mounts cannot render for Kubernetes`);
 
-  const limits: Record<string, k8s.Quantity> = {
-    cpu: k8s.Quantity.fromString(Cpu.millis(w.cpuLimitMillis).toQuantity()),
-    memory: k8s.Quantity.fromString(mebibytes(w.memoryLimitMiB)),
+  const limits: Record<string, string | number> = {
+    cpu: Cpu.millis(w.cpuLimitMillis).toQuantity(),
+    memory: mebibytes(w.memoryLimitMiB),
   };
-  if (w.gpu) limits[w.gpu.resourceName] = k8s.Quantity.fromNumber(w.gpu.count);
+  if (w.gpu) limits[w.gpu.resourceName] = w.gpu.count;
 
-  const container: k8s.Container = {
+  const container: K8s = {
     name: w.service,
     image: w.image,
     imagePullPolicy: 'IfNotPresent',
@@ -65,7 +67,7 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): k8s.
     env: w.env.map((e) => ({ name: e.name, value: escapeExpansion(e.value) })),
     ports: w.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
     resources: {
-      requests: { cpu: k8s.Quantity.fromString(Cpu.millis(w.cpuRequestMillis).toQuantity()), memory: k8s.Quantity.fromString(mebibytes(w.memoryRequestMiB)) },
+      requests: { cpu: Cpu.millis(w.cpuRequestMillis).toQuantity(), memory: mebibytes(w.memoryRequestMiB) },
       limits,
     },
     securityContext: {
@@ -82,7 +84,7 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): k8s.
     // endpoints stop routing to the pod while it still serves; then the server drains within its own timeout
     ...(w.drain && w.drain.preStopSeconds > 0 ? { lifecycle: { preStop: { exec: { command: ['sleep', String(w.drain.preStopSeconds)] } } } } : {}),
   };
-  const initContainers: k8s.Container[] = [];
+  const initContainers: K8s[] = [];
   if (w.scheduling?.driverCheckMinMajor !== undefined) {
     initContainers.push({
       name: 'driver-check',
@@ -90,7 +92,7 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): k8s.
       imagePullPolicy: 'IfNotPresent',
       command: ['python', '-c', DRIVER_CHECK_PROGRAM, String(w.scheduling.driverCheckMinMajor)],
       // the same GPU as the main container: a container without one sees no driver (the pod still takes it once)
-      resources: { limits: { [w.gpu!.resourceName]: k8s.Quantity.fromNumber(w.gpu!.count) } },
+      resources: { limits: { [w.gpu!.resourceName]: w.gpu!.count } },
       securityContext: container.securityContext,
     });
   }
@@ -103,8 +105,8 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): k8s.
       command: f.command.map(escapeExpansion),
       env: f.env.map((e) => ({ name: e.name, value: escapeExpansion(e.value) })),
       resources: {
-        requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('128Mi') },
-        limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('512Mi') },
+        requests: { cpu: '100m', memory: '128Mi' },
+        limits: { cpu: '1', memory: '512Mi' },
       },
       securityContext: container.securityContext,
       volumeMounts: [
@@ -143,17 +145,17 @@ export function escapeExpansion(value: string): string {
   return value.replace(/\$/g, '$$$$');
 }
 
-function secretSources(secrets: ResolvedWorkload['secrets']): k8s.VolumeProjection[] {
-  const bySecret = new Map<string, k8s.KeyToPath[]>();
+function secretSources(secrets: ResolvedWorkload['secrets']): K8s[] {
+  const bySecret = new Map<string, K8s[]>();
   for (const s of secrets) bySecret.set(s.secret, [...(bySecret.get(s.secret) ?? []), { key: s.key, path: `${s.secret}/${s.key}` }]);
   return [...bySecret].map(([name, items]) => ({ secret: { name, items } }));
 }
 
 /** Runtime class, tolerations, node selector and node affinity of a GPU pod, from its cluster preset. */
-function gpuScheduling(w: ResolvedWorkload): Pick<k8s.PodSpec, 'runtimeClassName' | 'tolerations' | 'affinity' | 'nodeSelector'> {
+function gpuScheduling(w: ResolvedWorkload): K8s {
   const s = w.scheduling;
   if (!w.gpu || !s) return {};
-  const nodeAffinity: k8s.NodeAffinity = {
+  const nodeAffinity: K8s = {
     ...(s.required.length ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: s.required.map((r) => ({ ...r })) }] } } : {}),
     ...(s.preferred.length ? { preferredDuringSchedulingIgnoredDuringExecution: s.preferred.map((p) => ({ weight: p.weight, preference: { matchExpressions: [{ ...p.requirement }] } })) } : {}),
   };
@@ -191,9 +193,9 @@ export const DRIVER_CHECK_PROGRAM = [
   'print(f"driver check: NVIDIA driver {m.group(0)} runs this image (needs {need} or newer)")',
 ].join('\n');
 
-function probes(h: ResolvedHealth): Pick<k8s.Container, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
-  const action = (path: string | undefined): k8s.Probe => (h.kind === 'http'
-    ? { httpGet: { path, port: k8s.IntOrString.fromNumber(h.port!) } }
+function probes(h: ResolvedHealth): K8s {
+  const action = (path: string | undefined): K8s => (h.kind === 'http'
+    ? { httpGet: { path, port: h.port! } }
     : { exec: { command: [...h.command] } });
   const timing = { periodSeconds: h.intervalSeconds, timeoutSeconds: 5 };
   return {
