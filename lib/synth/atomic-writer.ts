@@ -25,7 +25,8 @@ export function writeAtomically(dir: string, files: Map<string, string>, waitMs 
   const release = lock(path.join(parent, `.${base}.lock`), dir, waitMs);
   try {
     recover(parent, base, dir);
-    if (sameTree(dir, files)) return false;
+    const current = listTree(dir);
+    if (sameTree(dir, current, files)) return false;
     const staging = fs.mkdtempSync(path.join(parent, `.${base}.staging-`));
     try {
       // mkdtemp makes the folder 0700; output folders get the mode an ordinary mkdir would give them.
@@ -39,7 +40,9 @@ export function writeAtomically(dir: string, files: Map<string, string>, waitMs 
           fs.mkdirSync(folder, { recursive: true });
           made.add(folder);
         }
-        if (!linkUnchanged(path.join(dir, file), target, content)) fs.writeFileSync(target, content);
+        // only files that exist with the same size are compared (a stat that fails costs an exception each)
+        const size = current.get(file);
+        if (size === undefined || size !== Buffer.byteLength(content) || !linkUnchanged(path.join(dir, file), target, content)) fs.writeFileSync(target, content);
       }
       const old = `${staging.replace('.staging-', '.old-')}`;
       const hadDir = fs.existsSync(dir);
@@ -59,7 +62,7 @@ export function writeAtomically(dir: string, files: Map<string, string>, waitMs 
 /** Links `target` to `current` when `current` already holds `content`; false when it must be written. */
 function linkUnchanged(current: string, target: string, content: string): boolean {
   try {
-    if (fs.statSync(current).size !== Buffer.byteLength(content) || fs.readFileSync(current, 'utf8') !== content) return false;
+    if (fs.readFileSync(current, 'utf8') !== content) return false;
     fs.linkSync(current, target);
     return true;
   } catch {
@@ -67,22 +70,29 @@ function linkUnchanged(current: string, target: string, content: string): boolea
   }
 }
 
-/** Whether `dir` holds exactly `files` already (and nothing else). */
-function sameTree(dir: string, files: Map<string, string>): boolean {
-  if (!fs.existsSync(dir)) return false;
-  const onDisk: string[] = [];
+/** Every file below `dir` (relative path → size); empty when `dir` does not exist. */
+function listTree(dir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!fs.existsSync(dir)) return out;
   const walk = (d: string, rel: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(path.join(d, e.name), r);
-      else onDisk.push(r);
+      else out.set(r, fs.statSync(path.join(d, e.name)).size);
     }
   };
   walk(dir, '');
-  if (onDisk.length !== files.size || onDisk.some((f) => !files.has(f))) return false;
+  return out;
+}
+
+/** Whether `dir` (listed as `current`) holds exactly `files` already, and nothing else. */
+function sameTree(dir: string, current: Map<string, number>, files: Map<string, string>): boolean {
+  if (current.size !== files.size) return false;
   for (const [f, content] of files) {
-    const p = path.join(dir, f);
-    if (fs.statSync(p).size !== Buffer.byteLength(content) || fs.readFileSync(p, 'utf8') !== content) return false;
+    if (current.get(f) !== Buffer.byteLength(content)) return false;
+  }
+  for (const [f, content] of files) {
+    if (fs.readFileSync(path.join(dir, f), 'utf8') !== content) return false;
   }
   return true;
 }
