@@ -6,7 +6,6 @@ import { assertDnsSubdomain, assertPrintable } from './names';
 export const SECRETS_DIR = '/run/secrets';
 
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** A reference to one key of a secret; the value itself never passes through cdk8s-ml. */
 export interface SecretKeyRef {
@@ -107,14 +106,6 @@ export function checkEnvValue(scope: IConstruct, name: string, value: unknown): 
     return problem(scope, `environment variable ${name} looks like a credential but has a literal value, which would be written into dist/: use EnvValue.secretFile('<secret>', '<key>') with a ${name}_FILE variable, or EnvValue.fromValue(value, { notACredential: true }) if it is not secret`);
   }
   return true;
-}
-
-/**
- * The names a template refers to.
- * @internal
- */
-export function templateReferences(template: string): string[] {
-  return [...template.replace(/\$\$/g, '').matchAll(REFERENCE)].map((m) => m[1]);
 }
 
 /**

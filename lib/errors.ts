@@ -68,21 +68,6 @@ export function recordedProblems(scope: IConstruct): DeclarationProblem[] {
 }
 
 /**
- * Runs `fn`, turning a DeclarationError it throws into problems of `scope` (for value classes that throw).
- * @internal
- */
-export function collect(scope: IConstruct, fn: () => void): boolean {
-  try {
-    fn();
-    return true;
-  } catch (e) {
-    if (!DeclarationError.isDeclarationError(e)) throw e;
-    for (const p of e.problems) problem(scope, p.message);
-    return false;
-  }
-}
-
-/**
  * The construct path shown in errors; the root's empty path reads as its id.
  * @internal
  */

@@ -43,7 +43,7 @@ export interface MlBuildProps {
    */
   readonly dockerfile?: string;
   /**
-   * The image tag's version part; variants are tagged `<version>-cpu` and `<version>-cuda`.
+   * The image tag's version part; images are tagged `<version>-<base tag>`, e.g. `0.1.0-2.4-cuda12.4`.
    * @default '0.1.0'
    */
   readonly version?: string;

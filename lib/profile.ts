@@ -1,4 +1,4 @@
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { ClusterPreset, checkClusterPreset } from './cluster-preset';
 import { freeId, problem, show } from './errors';
 import { GpuRequest, checkGpuRequest } from './gpu';
@@ -216,8 +216,3 @@ export class Profile extends Construct {
 }
 
 const PROFILE_MARK = Symbol.for('cdk8s-ml.Profile');
-
-/** Finds every Profile under `scope`, in declaration order. */
-export function profilesOf(scope: IConstruct): Profile[] {
-  return scope.node.findAll().filter(Profile.isProfile);
-}

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { BaseImage } from '../base-image';
 import { DRIVER_MAJOR_LABEL, minDriverMajor } from '../cuda-driver';
-import { EnvValue, expandTemplate, secretPath, templateReferences } from '../env';
+import { EnvValue, expandTemplate, secretPath } from '../env';
 import { selectBase } from '../base-selection';
 import { FETCHER_PATH } from '../model-source';
 import { DeclarationError, DeclarationProblem, pathOf, recordedProblems, show } from '../errors';
@@ -263,10 +263,7 @@ function resolveEnv(w: Workload, report: Report): ResolvedEnv[] {
     out.set(name, r);
     return r;
   };
-  for (const name of Object.keys(declared)) {
-    valueOf(name);
-    if (declared[name].type === 'template') templateReferences(declared[name].value!);
-  }
+  for (const name of Object.keys(declared)) valueOf(name);
   return Object.keys(declared).map((n) => out.get(n)!);
 }
 

@@ -3,14 +3,15 @@ import { Construct } from 'constructs';
 import { Cpu } from '../cpu';
 import { GpuRequest } from '../gpu';
 import { HealthCheck, HttpHealthCheckOptions } from '../health-check';
-import { BaseCompatibility, BasePin } from '../base-selection';
-import { CopySpec, ImageSource } from '../image-source';
+import { CopySpec, ImageSource, MlBuildProps } from '../image-source';
 import { Service, ServiceProps } from './service';
 import { MODELS_DIR } from './workload';
 
-
-/** Properties of an {@link MlService}. */
-export interface MlServiceProps extends Omit<ServiceProps, 'image' | 'healthCheck'> {
+/**
+ * Properties of an {@link MlService}: those of a Service, the build on the ML base image (`build` is its context),
+ * and ML defaults.
+ */
+export interface MlServiceProps extends Omit<ServiceProps, 'image' | 'healthCheck'>, Omit<MlBuildProps, 'context'> {
   /** The build context, relative to the app's root directory, e.g. `services/sk-regression`. */
   readonly build: string;
   /** The command; also the image's CMD. */
@@ -82,36 +83,6 @@ export interface MlServiceProps extends Omit<ServiceProps, 'image' | 'healthChec
    */
   readonly modelVolumeSize?: Size;
   /**
-   * Service-specific pip packages and their exact versions, installed in a thin layer on the base image.
-   * @default - none
-   */
-  readonly pipPackages?: Record<string, string>;
-  /**
-   * Files of the build context copied into the image.
-   * @default - [{ from: 'app', to: '/app/app' }]
-   */
-  readonly copy?: CopySpec[];
-  /**
-   * The base image version to build on, by torch version.
-   * @default - the newest declared base within `compatible`
-   */
-  readonly base?: BasePin;
-  /**
-   * The base versions the service works with.
-   * @default - any
-   */
-  readonly compatible?: BaseCompatibility;
-  /**
-   * A Dockerfile of the service's own, relative to the build context, used instead of the synthesized one.
-   * @default - synthesized into dist/docker/images/<name>/Dockerfile
-   */
-  readonly dockerfile?: string;
-  /**
-   * The image tag's version part; variants are tagged `<version>-cpu` and `<version>-cuda`.
-   * @default '0.1.0'
-   */
-  readonly version?: string;
-  /**
    * The dev profile's command: reload on change, debugger listening.
    * @default - the command with `--reload` appended
    */
@@ -121,11 +92,6 @@ export interface MlServiceProps extends Omit<ServiceProps, 'image' | 'healthChec
    * @default 5678
    */
   readonly debugPort?: number;
-  /**
-   * Extra pip packages of the `dev` build stage.
-   * @default - { debugpy: '1.8.5', watchfiles: '0.24.0' }
-   */
-  readonly devPackages?: Record<string, string>;
   /**
    * The source folder bind-mounted in the dev profile: `from` in the build context, `to` in the container.
    * @default - the first `copy` entry

@@ -643,7 +643,7 @@ function describeSize(size: unknown): unknown {
 }
 
 /**
- * Checks `node.validate()`-style that a workload sits under nothing but constructs.
+ * Every workload under `scope`, in declaration order (by marker, so another copy of the library's count too).
  * @internal
  */
 export function workloadsOf(scope: IConstruct): Workload[] {
