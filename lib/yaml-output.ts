@@ -1,8 +1,14 @@
 /*
- * A small YAML emitter for JSON-shaped data (objects, arrays, strings, numbers, booleans, null). The `yaml`
- * package builds a full document model per call and dominated synth time at hundreds of services; output here is
- * block style with 2-space indents, and any string that a YAML 1.1 or 1.2 reader could take for something other
- * than a string is written as a JSON (double-quoted YAML) string. test/yaml-output.test.ts round-trips it.
+ * The YAML emitter of every file cdk8s-ml writes. Its output is byte for byte what cdk8s writes for the same data
+ * (cdk8s's Yaml.stringify: the `yaml` package with `lineWidth: 0` and the YAML 1.1 schema), so a manifest reads
+ * like any cdk8s manifest and the benchmark can check the library against plain cdk8s-plus byte for byte. It is a
+ * fast path: the `yaml` package builds a document model per call and dominated synth time at hundreds of services.
+ * A document holding a string the fast path does not cover (a line break, a non-ASCII or control character, a
+ * document marker) is written by the `yaml` package itself, loaded only then. test/yaml-output.test.ts compares
+ * both on generated documents.
+ *
+ * One departure from cdk8s: a string that YAML 1.2 reads as an octal number ('0o17') is quoted, because Compose
+ * and Kustomize read YAML 1.2, where the 1.1 schema would leave it plain.
  */
 
 /** Options of the emitter. */
@@ -14,69 +20,151 @@ export interface YamlOptions {
   readonly sortKeys?: boolean;
 }
 
-// Plain only when it cannot read as a number, boolean, null, timestamp or sexagesimal in YAML 1.1 or 1.2, and
-// holds no indicator character: starts with a letter or '/', then letters, digits and _ . / : @ + = , -.
-const PLAIN = /^[A-Za-z/][A-Za-z0-9_./:@+=,-]*$/;
-const RESERVED = /^(y|n|yes|no|true|false|on|off|null|nan|inf)$/i;
+// Printable ASCII on one line: the strings whose plain or quoted form is decided here.
+const SIMPLE = /^[\x20-\x7e]*$/;
+// The `yaml` package's rule for strings that cannot be plain (stringify/stringifyString.js, plainString), on one line.
+const NOT_PLAIN = /^[ ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-] |: | #|[ :]$/;
+const OCTAL_12 = /^0o[0-7]+$/;
+// Strings the YAML 1.1 schema resolves as something other than a string: the tests of the `yaml` package's default
+// 1.1 tags (schema/yaml-1.1/{bool,int,float,timestamp}.js, schema/common/null.js), plus 1.2's octal '0o17'.
+const IMPLICIT = new RegExp([
+  /^(?:~|[Nn]ull|NULL)?$/,
+  /^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/,
+  /^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/,
+  /^[-+]?0b[0-1_]+$/,
+  /^[-+]?0[0-7_]+$/,
+  /^[-+]?[0-9][0-9_]*$/,
+  /^[-+]?0x[0-9a-fA-F_]+$/,
+  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+  /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
+  /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
+  /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$/,
+  /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$/,
+  /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\.[0-9]+)?)(?:[ \t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$/,
+  OCTAL_12,
+].map((r) => `(?:${r.source})`).join('|'));
+// Only strings starting with one of these can match IMPLICIT; most strings skip the long test.
+const IMPLICIT_START = /^[-+.0-9~YyNnTtFfOoEe]/;
+
+/** Thrown by the fast path for a string it does not decide; the document then goes to the `yaml` package. */
+const FULL_YAML = Symbol('full yaml');
+
+function str(s: string): string {
+  if (s === '') return '""';
+  if (!SIMPLE.test(s) || s.startsWith('---') || s.startsWith('...') || s === '<<') throw FULL_YAML;
+  if (!NOT_PLAIN.test(s) && !(IMPLICIT_START.test(s) && IMPLICIT.test(s))) return s;
+  // the `yaml` package quotes with single quotes only when that spares escaping a double quote
+  return s.includes('"') && !s.includes("'") ? `'${s}'` : JSON.stringify(s);
+}
 
 function scalar(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return str(v);
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new Error(`cannot write ${v} as YAML`);
-    return String(v);
+    return Object.is(v, -0) ? '-0' : JSON.stringify(v);
   }
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'string') return PLAIN.test(v) && !RESERVED.test(v) && !v.endsWith(':') ? v : JSON.stringify(v);
+  if (v === null || v === undefined) return 'null';
   throw new Error(`cannot write ${typeof v} as YAML`);
 }
 
-function isEmptyCollection(v: unknown): string | undefined {
-  if (Array.isArray(v) && v.length === 0) return '[]';
-  if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) return '{}';
-  return undefined;
+/** `[]` or `{}` for an empty collection; undefined otherwise (scalars included). */
+function emptyCollection(v: unknown): string | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  if (Array.isArray(v)) return v.length === 0 ? '[]' : undefined;
+  for (const k in v) if ((v as Record<string, unknown>)[k] !== undefined) return undefined;
+  return '{}';
 }
 
-function emit(v: unknown, indent: string, out: string[], opts: YamlOptions): void {
+/**
+ * Appends the lines of a non-empty collection to `out`. `lead` begins its first line: the indent, or the parent
+ * sequence's `- ` so that a first key or item sits on the dash line.
+ */
+function block(v: object, indent: string, lead: string, out: string[], sort: boolean): void {
+  const inner = `${indent}  `;
   if (Array.isArray(v)) {
-    for (const item of v) {
-      const empty = isEmptyCollection(item);
-      if (item !== null && typeof item === 'object' && !empty) {
-        // the first key or item sits on the dash line, the rest align under it
-        const sub: string[] = [];
-        emit(item, `${indent}  `, sub, opts);
-        out.push(`${indent}- ${sub[0].slice(indent.length + 2)}`, ...sub.slice(1));
-      } else {
-        out.push(`${indent}- ${empty ?? scalar(item)}`);
-      }
+    for (let i = 0; i < v.length; i++) {
+      const item = v[i];
+      const dash = `${i === 0 ? lead : indent}- `;
+      const empty = emptyCollection(item);
+      if (item !== null && typeof item === 'object' && empty === undefined) block(item, inner, dash, out, sort);
+      else out.push(dash + (empty ?? scalar(item)));
     }
     return;
   }
   const obj = v as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined);
-  if (opts.sortKeys) keys.sort();
+  const keys = sort ? sortedKeys(obj) : Object.keys(obj);
+  let first = true;
   for (const k of keys) {
     const value = obj[k];
-    const key = scalar(k);
-    const empty = isEmptyCollection(value);
-    if (value !== null && typeof value === 'object' && !empty) {
-      out.push(`${indent}${key}:`);
-      emit(value, `${indent}  `, out, opts);
+    if (value === undefined) continue;
+    const head = (first ? lead : indent) + str(k);
+    first = false;
+    const empty = emptyCollection(value);
+    if (value !== null && typeof value === 'object' && empty === undefined) {
+      out.push(`${head}:`);
+      // a sequence under a key is indented by two, as the `yaml` package does by default
+      block(value, inner, inner, out, sort);
     } else {
-      out.push(`${indent}${key}: ${empty ?? scalar(value)}`);
+      out.push(`${head}: ${empty ?? scalar(value)}`);
     }
+  }
+}
+
+const ARRAY_INDEX = /^(0|[1-9][0-9]{0,9})$/;
+
+/**
+ * Keys in the order cdk8s writes them: it sorts them into a new object, where JavaScript puts array-index keys
+ * ('9') first in numeric order, ahead of the rest in sorted order.
+ */
+function sortedKeys(obj: object): string[] {
+  const keys = Object.keys(obj);
+  let p = 0;
+  while (p < keys.length && ARRAY_INDEX.test(keys[p]) && Number(keys[p]) < 4294967295) p++;
+  return p === 0 ? keys.sort() : [...keys.slice(0, p), ...keys.slice(p).sort()];
+}
+
+function fast(doc: unknown, sort: boolean): string {
+  const empty = emptyCollection(doc);
+  if (doc === null || typeof doc !== 'object' || empty !== undefined) return `${empty ?? scalar(doc)}\n`;
+  const out: string[] = [];
+  block(doc, '', '', out, sort);
+  out.push('');
+  return out.join('\n');
+}
+
+/** JSON data with undefined members dropped and, when asked, keys sorted: what the `yaml` package is given. */
+function plain(v: unknown, sort: boolean): unknown {
+  if (Array.isArray(v)) return v.map((x) => plain(x, sort));
+  if (v === null || typeof v !== 'object') return v;
+  const keys = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined);
+  if (sort) keys.sort();
+  return Object.fromEntries(keys.map((k) => [k, plain((v as Record<string, unknown>)[k], sort)]));
+}
+
+function document(doc: unknown, sort: boolean): string {
+  try {
+    return fast(doc, sort);
+  } catch (e) {
+    if (e !== FULL_YAML) throw e;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const yaml = require('yaml') as typeof import('yaml');
+    const d = new yaml.Document(plain(doc, sort), { version: '1.1' });
+    yaml.visit(d, {
+      Scalar(_key, node) {
+        if (typeof node.value === 'string' && OCTAL_12.test(node.value)) node.type = 'QUOTE_DOUBLE';
+      },
+    });
+    return d.toString({ lineWidth: 0 });
   }
 }
 
 /** One YAML document with an optional leading comment. */
 export function toYaml(doc: unknown, comment?: string, opts: YamlOptions = {}): string {
-  const out: string[] = comment ? [`# ${comment}`] : [];
-  const empty = isEmptyCollection(doc);
-  if (empty || doc === null || typeof doc !== 'object') out.push(empty ?? scalar(doc));
-  else emit(doc, '', out, opts);
-  return `${out.join('\n')}\n`;
+  return (comment ? `# ${comment}\n` : '') + document(doc, opts.sortKeys ?? false);
 }
 
-/** A multi-document YAML stream. */
+/** A multi-document YAML stream, separated as cdk8s separates them. */
 export function toYamlStream(docs: unknown[], comment?: string, opts: YamlOptions = {}): string {
-  return (comment ? `# ${comment}\n` : '') + docs.map((d) => toYaml(d, undefined, opts)).join('---\n');
+  return (comment ? `# ${comment}\n` : '') + docs.map((d) => document(d, opts.sortKeys ?? false)).join('---\n');
 }

@@ -1,3 +1,5 @@
+import { Yaml } from 'cdk8s';
+import * as fc from 'fast-check';
 import { parse, parseAllDocuments } from 'yaml';
 import { toYaml, toYamlStream } from '../lib/yaml-output';
 
@@ -39,5 +41,36 @@ describe('YAML emitter', () => {
   test('refuses values JSON cannot carry', () => {
     expect(() => toYaml({ a: Infinity })).toThrow(/Infinity/);
     expect(() => toYaml({ a: () => 1 })).toThrow(/function/);
+  });
+});
+
+describe('YAML emitter against cdk8s\'s writer (fast-check, fixed seed)', () => {
+  // Strings built from the characters YAML gives meaning to, digits, letters of the bool/null words, a line break,
+  // a tab, a non-ASCII letter and a control character: the fast path and the fallback both get exercised.
+  const alphabet = fc.constantFrom(...'aeyYnNoOtTfFxl0179._-+:#&*!|>\'"%@`?,[]{}~/=\\ \n\té\u0007'.split(''), 'null', 'true', '0o', '2024-01-01', '---');
+  const text = fc.array(alphabet, { maxLength: 6 }).map((xs) => xs.join(''));
+  const json = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, text, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), tie('list'), tie('map')),
+    list: fc.array(tie('value'), { maxLength: 4 }),
+    map: fc.dictionary(text, tie('value'), { maxKeys: 4 }),
+  }));
+  const doc = json.map as fc.Arbitrary<Record<string, unknown>>;
+  const OCTAL_12 = /^0o[0-7]+$/;
+  const strings = (v: unknown): string[] => (typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => [k, ...strings(x)]) : []);
+  const sorted = (v: unknown): unknown => (Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as any)[k])])) : v);
+
+  test('writes exactly the bytes of cdk8s Yaml.stringify (sorted keys), except that it quotes YAML 1.2 octals', () => {
+    fc.assert(fc.property(doc, (d) => {
+      fc.pre(!strings(d).some((s) => OCTAL_12.test(s)));
+      expect(toYaml(d, undefined, { sortKeys: true })).toBe(Yaml.stringify(sorted(d)));
+    }), { seed: 20261128, numRuns: 3000 });
+  });
+
+  test('every document reads back equal under YAML 1.1 and 1.2', () => {
+    fc.assert(fc.property(doc, (d) => {
+      const out = toYaml(d);
+      expect(parse(out)).toEqual(d);
+      expect(parse(out, { version: '1.1' })).toEqual(d);
+    }), { seed: 20261128, numRuns: 3000 });
   });
 });
