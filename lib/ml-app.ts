@@ -7,11 +7,10 @@ import { ImageFlavor } from './image-flavor';
 import { assertDnsLabel } from './names';
 import { Profile } from './profile';
 import type { ResolvedStack } from './resolve/model';
-import { resolve } from './resolve/resolver';
+import { renderStack, resolve } from './resolve/resolver';
 import { OUTPUT_MARKER, OUTPUT_MARKER_CONTENT, outputFolderProblem } from './synth/output-guard';
 import { writeAtomically } from './synth/atomic-writer';
 import type { KubernetesPolicy } from './targets/kubernetes/policies/policy';
-import { renderTargets } from './targets/registry';
 import { workloadsOf } from './workloads/workload';
 
 /** Properties of an {@link MlApp}. */
@@ -159,8 +158,8 @@ export class MlApp extends Construct {
    * @throws DeclarationError listing every problem of the app
    */
   public synthFiles(): Map<string, string> {
-    const files = renderTargets(this._resolve());
-    files.set(OUTPUT_MARKER, OUTPUT_MARKER_CONTENT);
+    const files = new Map<string, string>([[OUTPUT_MARKER, OUTPUT_MARKER_CONTENT]]);
+    renderStack(this._resolve(), (f, content) => files.set(f, typeof content === 'string' ? content : content.join('')));
     return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
@@ -185,7 +184,7 @@ export class MlApp extends Construct {
    * @throws DeclarationError listing every problem of the app (nothing is written)
    */
   public synth(): void {
-    const files = this.synthFiles();
+    const stack = this._resolve();
     const protectedPaths = [
       ...workloadsOf(this).flatMap((w) => (w.imageSource?.build ? [path.resolve(this.rootDir, w.imageSource.build.context)] : [])),
       ...(require.main?.filename ? [require.main.filename] : []),
@@ -193,13 +192,23 @@ export class MlApp extends Construct {
     ];
     const reason = outputFolderProblem(this.rootDir, this.outdir, protectedPaths);
     if (reason) throw new DeclarationError([{ path: pathOf(this), message: `outdir '${this.outdir}' ${reason}` }]);
-    const changed = writeAtomically(path.join(this.rootDir, this.outdir), files);
+    let count = 0;
+    // Each file is written as soon as it is rendered, so the whole output is never in memory at once; a problem
+    // found while rendering throws before the new folder is swapped in, and nothing changes.
+    const changed = writeAtomically(path.join(this.rootDir, this.outdir), (write) => {
+      const counted: typeof write = (f, content) => {
+        count++;
+        write(f, content);
+      };
+      counted(OUTPUT_MARKER, OUTPUT_MARKER_CONTENT);
+      renderStack(stack, counted);
+    });
     const cliOut = process.env.CDK8S_OUTDIR;
     if (cliOut) {
       // The cdk8s CLI expects its output folder to exist and lists the manifests in it; the output lives in outdir,
       // so the CLI's folder stays empty rather than holding a second copy.
       fs.mkdirSync(path.resolve(cliOut), { recursive: true });
-      process.stdout.write(`cdk8s-ml: ${changed ? 'wrote' : 'unchanged:'} ${files.size} files in ${path.join(this.rootDir, this.outdir)}\n`);
+      process.stdout.write(`cdk8s-ml: ${changed ? 'wrote' : 'unchanged:'} ${count} files in ${path.join(this.rootDir, this.outdir)}\n`);
     }
   }
 }

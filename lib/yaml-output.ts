@@ -142,20 +142,25 @@ function plain(v: unknown, sort: boolean): unknown {
   return Object.fromEntries(keys.map((k) => [k, plain((v as Record<string, unknown>)[k], sort)]));
 }
 
+/** The whole document by the `yaml` package, for documents the fast path does not cover. */
+function full(doc: unknown, sort: boolean): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const yaml = require('yaml') as typeof import('yaml');
+  const d = new yaml.Document(plain(doc, sort), { version: '1.1' });
+  yaml.visit(d, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && OCTAL_12.test(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return d.toString({ lineWidth: 0 });
+}
+
 function document(doc: unknown, sort: boolean): string {
   try {
     return fast(doc, sort);
   } catch (e) {
     if (e !== FULL_YAML) throw e;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const yaml = require('yaml') as typeof import('yaml');
-    const d = new yaml.Document(plain(doc, sort), { version: '1.1' });
-    yaml.visit(d, {
-      Scalar(_key, node) {
-        if (typeof node.value === 'string' && OCTAL_12.test(node.value)) node.type = 'QUOTE_DOUBLE';
-      },
-    });
-    return d.toString({ lineWidth: 0 });
+    return full(doc, sort);
   }
 }
 
@@ -167,4 +172,23 @@ export function toYaml(doc: unknown, comment?: string, opts: YamlOptions = {}): 
 /** A multi-document YAML stream, separated as cdk8s separates them. */
 export function toYamlStream(docs: unknown[], comment?: string, opts: YamlOptions = {}): string {
   return (comment ? `# ${comment}\n` : '') + docs.map((d) => document(d, opts.sortKeys ?? false)).join('---\n');
+}
+
+/**
+ * `key: value` as one entry of a block mapping at `indent`: exactly the lines toYaml writes for that entry inside a
+ * larger document, so a large file can be written entry by entry without building it as one object. Undefined when
+ * the entry holds a string only the `yaml` package writes (its output depends on the whole document): write the
+ * document whole then.
+ */
+export function toYamlEntry(key: string, value: unknown, indent = '', opts: YamlOptions = {}): string | undefined {
+  if (value === undefined) return '';
+  try {
+    const out: string[] = [];
+    block({ [key]: value }, indent, indent, out, opts.sortKeys ?? false);
+    out.push('');
+    return out.join('\n');
+  } catch (e) {
+    if (e !== FULL_YAML) throw e;
+    return undefined;
+  }
 }

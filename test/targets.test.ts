@@ -3,13 +3,14 @@ import { validate } from 'dockerfile-utils';
 import { composeTarget } from '../lib/targets/compose';
 import { dockerTarget } from '../lib/targets/docker';
 import { kubernetesTarget } from '../lib/targets/kubernetes';
+import { renderToMap } from '../lib/targets/target';
 import { FIXTURE } from './fixtures/model';
 import { composeErrors, k8sErrors, parseStream, parseYaml, podTemplates, restrictedViolations } from './helpers/validate';
 import { composeInterpolate, k8sExpand } from './helpers/expansion';
 
 // Each target on the hand-written model alone: no construct, no resolver.
 describe('the Compose target on a model fixture', () => {
-  const files = composeTarget.render(FIXTURE, ['cpu']);
+  const files = renderToMap(composeTarget, FIXTURE, ['cpu']);
   const base = parseYaml(files.get('docker/docker-compose.base.yml')!);
   const ml = parseYaml(files.get('docker/docker-compose.ml.yml')!);
 
@@ -45,7 +46,7 @@ describe('the Compose target on a model fixture', () => {
 });
 
 describe('the Kubernetes target on a model fixture', () => {
-  const files = kubernetesTarget.render(FIXTURE, ['cpu', 'gpu']);
+  const files = renderToMap(kubernetesTarget, FIXTURE, ['cpu', 'gpu']);
 
   test('one file per workload and profile, plus the escape-hatch file, every object valid', () => {
     expect([...files.keys()].sort()).toEqual(['k8s/cpu/db.yaml', 'k8s/cpu/kustomization.yaml', 'k8s/cpu/model.yaml', 'k8s/cpu/train.yaml', 'k8s/gpu/_manifests.yaml', 'k8s/gpu/db.yaml', 'k8s/gpu/kustomization.yaml', 'k8s/gpu/model.yaml']);
@@ -82,7 +83,7 @@ describe('the Kubernetes target on a model fixture', () => {
 });
 
 describe('the Docker target on a model fixture', () => {
-  const files = dockerTarget.render(FIXTURE, ['cpu', 'gpu']);
+  const files = renderToMap(dockerTarget, FIXTURE, ['cpu', 'gpu']);
 
   test('base and service Dockerfiles lint clean, with a .dockerignore beside the service one, and one bake file', () => {
     expect([...files.keys()].sort()).toEqual([

@@ -1,7 +1,7 @@
 import { Yaml } from 'cdk8s';
 import * as fc from 'fast-check';
 import { parse, parseAllDocuments } from 'yaml';
-import { toYaml, toYamlStream } from '../lib/yaml-output';
+import { toYaml, toYamlEntry, toYamlStream } from '../lib/yaml-output';
 
 const tricky = {
   'plain': 'ghcr.io/acme/x:1.0',
@@ -72,5 +72,17 @@ describe('YAML emitter against cdk8s\'s writer (fast-check, fixed seed)', () => 
       expect(parse(out)).toEqual(d);
       expect(parse(out, { version: '1.1' })).toEqual(d);
     }), { seed: 20261128, numRuns: 3000 });
+  });
+
+  test('a document written entry by entry is the document written whole', () => {
+    fc.assert(fc.property(fc.dictionary(text, doc, { maxKeys: 4 }), (services) => {
+      const whole = toYaml({ name: 'x', services });
+      const keys = Object.keys(services);
+      const entries = keys.map((k) => toYamlEntry(k, services[k], '  '));
+      // an entry only the yaml package can write is refused, and the caller writes the document whole
+      fc.pre(entries.every((e) => e !== undefined));
+      const parts = toYamlEntry('name', 'x') + (keys.length ? `services:\n${entries.join('')}` : 'services: {}\n');
+      expect(parts).toBe(whole);
+    }), { seed: 20261128, numRuns: 2000 });
   });
 });

@@ -11,7 +11,8 @@ import { HealthCheckKind } from '../health-check';
 import { ImageFlavor } from '../image-flavor';
 import type { MlApp } from '../ml-app';
 import type { Profile } from '../profile';
-import { targetsByName } from '../targets/registry';
+import { renderTargets, targetsByName } from '../targets/registry';
+import type { EmitFile } from '../targets/target';
 import { Dependency } from '../workloads/dependency';
 import { CACHE_DIR, MODELS_DIR, TMP_DIR, Workload, portName } from '../workloads/workload';
 import { checkServiceDockerfile } from './dockerfile-contract';
@@ -180,8 +181,28 @@ export function resolve(decl: AppDeclaration): ResolvedStack {
     const names = t.scope === 'app' ? profileNames : profiles.filter((p) => p.targets.includes(t.name)).map((p) => p.name);
     if (t.scope === 'app' || names.length) t.check(stack, names, (p, m) => report(p, m));
   }
+  if (problems.length) {
+    // The problems only rendering finds belong in the same report: render without writing, then stop.
+    try {
+      renderTargets(stack, () => undefined, (p, m) => report(p, m));
+    } catch {
+      // a model with problems may not render; the problems found so far are the report
+    }
+  }
   stopIfProblems();
   return stack;
+}
+
+/**
+ * Renders a resolved stack into `emit`, then throws the problems rendering found, if any (the caller discards what
+ * was emitted: nothing is written).
+ * @throws DeclarationError listing every problem rendering found
+ * @internal
+ */
+export function renderStack(stack: ResolvedStack, emit: EmitFile): void {
+  const problems: DeclarationProblem[] = [];
+  renderTargets(stack, emit, (path, message) => problems.push({ path, message }));
+  if (problems.length) throw new DeclarationError(dedupe(problems, (p) => `${p.path}\u0000${p.message}`));
 }
 
 function resolveBaseImage(app: MlApp, b: BaseImage, report: Report): ResolvedBaseImage {

@@ -6,7 +6,8 @@ import * as path from 'path';
  * - a lock file beside the folder (`.<name>.lock`, holding the writer's pid) makes a second writer wait, then fail
  *   with a clear message; a lock whose process is gone is taken over;
  * - the new tree is built in a sibling staging folder: unchanged files are hard links to the current ones (their
- *   mtime stays), changed ones are written; then two renames swap it in;
+ *   mtime stays), changed ones are written; then two renames swap it in; when every file is unchanged, nothing is
+ *   staged and the folder stays as it is;
  * - leftovers of a writer that died (staging folders, or the previous folder moved aside between the two renames)
  *   are cleaned up, or restored, by the next writer under the lock.
  */
@@ -14,59 +15,109 @@ import * as path from 'path';
 const WAIT_MS = 30_000;
 
 /**
- * Writes `files` (relative path → content) as the whole of `dir`.
+ * Receives one file for the folder: its path relative to the folder, and its content whole or in chunks.
+ * @internal
+ */
+export type WriteFile = (file: string, content: string | readonly string[]) => void;
+
+/**
+ * Writes a set of files as the whole of `dir`. The files come from `files`, or from `produce`, which hands them
+ * over one at a time so that each can be written (and its content forgotten) before the next is made. If
+ * `produce` throws, nothing changes in `dir`.
  * @returns whether anything changed
  * @internal
  */
-export function writeAtomically(dir: string, files: Map<string, string>, waitMs = WAIT_MS): boolean {
+export function writeAtomically(dir: string, files: Map<string, string> | ((write: WriteFile) => void), waitMs = WAIT_MS): boolean {
+  const produce = typeof files === 'function' ? files : (write: WriteFile) => files.forEach((content, f) => write(f, content));
   const parent = path.dirname(dir);
   const base = path.basename(dir);
   fs.mkdirSync(parent, { recursive: true });
   const release = lock(path.join(parent, `.${base}.lock`), dir, waitMs);
+  let staging: string | undefined;
   try {
     recover(parent, base, dir);
     const current = listTree(dir);
-    if (sameTree(dir, current, files)) return false;
-    const staging = fs.mkdtempSync(path.join(parent, `.${base}.staging-`));
-    try {
+    const root = path.resolve(dir);
+    const made = new Set<string>();
+    // Files equal to the current ones, met before any file differed: while all are equal, nothing is staged.
+    const unchanged: string[] = [];
+    let count = 0;
+    const stage = (): string => {
+      if (staging) return staging;
+      staging = fs.mkdtempSync(path.join(parent, `.${base}.staging-`));
       // mkdtemp makes the folder 0700; output folders get the mode an ordinary mkdir would give them.
       fs.chmodSync(staging, 0o777 & ~process.umask());
-      const made = new Set<string>([staging]);
-      for (const [file, content] of files) {
-        const target = path.join(staging, file);
-        if (!target.startsWith(staging + path.sep)) throw new Error(`refusing to write outside ${dir}: ${file}`);
-        const folder = path.dirname(target);
-        if (!made.has(folder)) {
-          fs.mkdirSync(folder, { recursive: true });
-          made.add(folder);
-        }
-        // only files that exist with the same size are compared (a stat that fails costs an exception each)
-        const size = current.get(file);
-        if (size === undefined || size !== Buffer.byteLength(content) || !linkUnchanged(path.join(dir, file), target, content)) fs.writeFileSync(target, content);
+      made.add(staging);
+      for (const f of unchanged) link(f);
+      unchanged.length = 0;
+      return staging;
+    };
+    const folderOf = (file: string): string => {
+      const target = path.join(staging!, file);
+      const folder = path.dirname(target);
+      if (!made.has(folder)) {
+        fs.mkdirSync(folder, { recursive: true });
+        made.add(folder);
       }
-      const old = `${staging.replace('.staging-', '.old-')}`;
-      const hadDir = fs.existsSync(dir);
-      if (hadDir) fs.renameSync(dir, old);
-      fs.renameSync(staging, dir);
-      if (hadDir) fs.rmSync(old, { recursive: true, force: true });
-    } catch (e) {
-      fs.rmSync(staging, { recursive: true, force: true });
-      throw e;
-    }
+      return target;
+    };
+    // an unchanged file is a hard link to the current one: its inode and mtime stay
+    const link = (file: string) => fs.linkSync(path.join(dir, file), folderOf(file));
+    produce((file, content) => {
+      if (!path.resolve(root, file).startsWith(root + path.sep)) throw new Error(`refusing to write outside ${dir}: ${file}`);
+      count++;
+      // only files that exist with the same size are read and compared
+      const size = current.get(file);
+      const same = size !== undefined && size === byteLength(content) && holds(path.join(dir, file), content);
+      if (same && !staging) unchanged.push(file);
+      else if (same) link(file);
+      else {
+        stage();
+        writeContent(folderOf(file), content);
+      }
+    });
+    // every current file came back unchanged, and nothing else: the folder stays as it is
+    if (!staging && count === current.size) return false;
+    const ready = stage();
+    const old = `${ready.replace('.staging-', '.old-')}`;
+    const hadDir = fs.existsSync(dir);
+    if (hadDir) fs.renameSync(dir, old);
+    fs.renameSync(ready, dir);
+    staging = undefined;
+    if (hadDir) fs.rmSync(old, { recursive: true, force: true });
     return true;
   } finally {
+    if (staging) fs.rmSync(staging, { recursive: true, force: true });
     release();
   }
 }
 
-/** Links `target` to `current` when `current` already holds `content`; false when it must be written. */
-function linkUnchanged(current: string, target: string, content: string): boolean {
+function byteLength(content: string | readonly string[]): number {
+  if (typeof content === 'string') return Buffer.byteLength(content);
+  let n = 0;
+  for (const c of content) n += Buffer.byteLength(c);
+  return n;
+}
+
+/** Whether `file` holds exactly `content`. */
+function holds(file: string, content: string | readonly string[]): boolean {
   try {
-    if (fs.readFileSync(current, 'utf8') !== content) return false;
-    fs.linkSync(current, target);
-    return true;
+    return fs.readFileSync(file, 'utf8') === (typeof content === 'string' ? content : content.join(''));
   } catch {
     return false;
+  }
+}
+
+function writeContent(target: string, content: string | readonly string[]): void {
+  if (typeof content === 'string') {
+    fs.writeFileSync(target, content);
+    return;
+  }
+  const fd = fs.openSync(target, 'w');
+  try {
+    for (const chunk of content) fs.writeSync(fd, chunk);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -83,18 +134,6 @@ function listTree(dir: string): Map<string, number> {
   };
   walk(dir, '');
   return out;
-}
-
-/** Whether `dir` (listed as `current`) holds exactly `files` already, and nothing else. */
-function sameTree(dir: string, current: Map<string, number>, files: Map<string, string>): boolean {
-  if (current.size !== files.size) return false;
-  for (const [f, content] of files) {
-    if (current.get(f) !== Buffer.byteLength(content)) return false;
-  }
-  for (const [f, content] of files) {
-    if (fs.readFileSync(path.join(dir, f), 'utf8') !== content) return false;
-  }
-  return true;
 }
 
 /** Restores the previous folder if a writer died between its renames, and removes every leftover staging folder. */

@@ -1,7 +1,8 @@
+import type { ResolvedStack } from '../resolve/model';
 import { composeTarget } from './compose';
 import { dockerTarget } from './docker';
 import { kubernetesTarget } from './kubernetes';
-import { Target } from './target';
+import { EmitFile, ReportProblem, Target } from './target';
 
 /** Every target, by name; a new target is one folder and one entry here. */
 const TARGETS: readonly Target[] = [composeTarget, kubernetesTarget, dockerTarget];
@@ -14,20 +15,25 @@ export function targetsByName(): Map<string, Target> {
   return new Map(TARGETS.map((t) => [t.name, t]));
 }
 
+/** The profiles a target renders: every profile for app targets, those that list it for profile targets. */
+export function profilesOf(stack: ResolvedStack, t: Target): string[] {
+  return t.scope === 'app' ? stack.profiles.map((p) => p.name) : stack.profiles.filter((p) => p.targets.includes(t.name)).map((p) => p.name);
+}
+
 /**
- * Renders every target: app targets once, profile targets for the profiles that list them. Sorted by path, so the
- * output never depends on the order of targets; two targets writing one path is a bug, not a user error.
+ * Renders every target into `emit`: app targets once, profile targets for the profiles that list them. Two targets
+ * emitting one path is a bug, not a user error.
  * @internal
  */
-export function renderTargets(stack: import('../resolve/model').ResolvedStack): Map<string, string> {
-  const all = new Map<string, string>();
+export function renderTargets(stack: ResolvedStack, emit: EmitFile, report: ReportProblem): void {
+  const seen = new Set<string>();
+  const once: EmitFile = (f, content) => {
+    if (seen.has(f)) throw new Error(`two targets wrote ${f}`);
+    seen.add(f);
+    emit(f, content);
+  };
   for (const t of TARGETS) {
-    const profiles = t.scope === 'app' ? stack.profiles.map((p) => p.name) : stack.profiles.filter((p) => p.targets.includes(t.name)).map((p) => p.name);
-    if (t.scope === 'profile' && !profiles.length) continue;
-    for (const [f, content] of t.render(stack, profiles)) {
-      if (all.has(f)) throw new Error(`two targets wrote ${f}`);
-      all.set(f, content);
-    }
+    const profiles = profilesOf(stack, t);
+    if (t.scope === 'app' || profiles.length) t.render(stack, profiles, once, report);
   }
-  return new Map([...all].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -7,6 +7,13 @@ import type { ResolvedStack } from '../resolve/model';
 export type ReportProblem = (path: string, message: string) => void;
 
 /**
+ * Receives one output file: its path inside the output folder and its content, whole or in chunks that are written
+ * one after the other (a large file need not be joined into one string).
+ * @internal
+ */
+export type EmitFile = (path: string, content: string | readonly string[]) => void;
+
+/**
  * A runtime the model renders to. A target owns its output paths (inside the output folder), its runtime-specific
  * checks, and its rendering; adding one is a folder under lib/targets/ and a line in registry.ts.
  * @internal
@@ -20,6 +27,20 @@ export interface Target {
   readonly scope: 'profile' | 'app';
   /** Problems that only this runtime has with the model (e.g. MIG without device ids under Compose). */
   check(stack: ResolvedStack, profiles: string[], report: ReportProblem): void;
-  /** The files, keyed by path inside the output folder, for the given profiles (all of them for app targets). */
-  render(stack: ResolvedStack, profiles: string[]): Map<string, string>;
+  /**
+   * Emits the files for the given profiles (all of them for app targets), one at a time, so that a file can be
+   * written and forgotten before the next is rendered. Problems only rendering finds (an override that makes an
+   * object invalid, two objects with one name) go to `report`; the caller writes nothing when there are any.
+   */
+  render(stack: ResolvedStack, profiles: string[], emit: EmitFile, report: ReportProblem): void;
+}
+
+/**
+ * One target's files as a map (chunks joined), for checks that read a rendered file and for tests.
+ * @internal
+ */
+export function renderToMap(t: Target, stack: ResolvedStack, profiles: string[], report: ReportProblem = () => undefined): Map<string, string> {
+  const files = new Map<string, string>();
+  t.render(stack, profiles, (f, content) => files.set(f, typeof content === 'string' ? content : content.join('')), report);
+  return files;
 }

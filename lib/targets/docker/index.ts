@@ -1,5 +1,5 @@
 import { ResolvedStack } from '../../resolve/model';
-import { ReportProblem, Target } from '../target';
+import { EmitFile, ReportProblem, Target } from '../target';
 import { BAKE_FILE, renderBake } from './bake';
 import { CONSTRAINTS_FILE, FETCHER_FILE, renderBaseDockerfile, renderDockerignore, renderServiceDockerfile } from './dockerfile';
 import { packageFile } from '../../package-file';
@@ -19,23 +19,21 @@ export const dockerTarget: Target = {
     // Every image rule (names, contexts, the BASE_IMAGE contract) is a rule of the declaration, checked by the resolver.
   },
 
-  render(stack: ResolvedStack): Map<string, string> {
-    const files = new Map<string, string>();
+  render(stack: ResolvedStack, _profiles: string[], emit: EmitFile): void {
     const inOut = (p: string) => p.slice(stack.outdir.length + 1);
     const fetcher = stack.baseImages.length ? fs.readFileSync(packageFile('lib/python/fetch_model.py'), 'utf8') : '';
     for (const b of stack.baseImages) {
-      files.set(`${b.dir}/Dockerfile`, renderBaseDockerfile(b));
-      files.set(`${b.dir}/${FETCHER_FILE}`, fetcher);
-      if (b.constraints !== undefined) files.set(`${b.dir}/${CONSTRAINTS_FILE}`, b.constraints);
+      emit(`${b.dir}/Dockerfile`, renderBaseDockerfile(b));
+      emit(`${b.dir}/${FETCHER_FILE}`, fetcher);
+      if (b.constraints !== undefined) emit(`${b.dir}/${CONSTRAINTS_FILE}`, b.constraints);
     }
     for (const s of stack.serviceImages.filter((i) => i.synthesized)) {
-      files.set(inOut(s.dockerfile), renderServiceDockerfile(s));
-      files.set(`${inOut(s.dockerfile)}.dockerignore`, renderDockerignore(stack.outdir));
+      emit(inOut(s.dockerfile), renderServiceDockerfile(s));
+      emit(`${inOut(s.dockerfile)}.dockerignore`, renderDockerignore(stack.outdir));
     }
     if (stack.baseImages.length || stack.serviceImages.length) {
-      files.set(BAKE_FILE, `${JSON.stringify(renderBake(stack), null, 2)}\n`);
-      files.set(PUBLISH_WORKFLOW, renderPublishWorkflow(stack, stack.registry));
+      emit(BAKE_FILE, `${JSON.stringify(renderBake(stack), null, 2)}\n`);
+      emit(PUBLISH_WORKFLOW, renderPublishWorkflow(stack, stack.registry));
     }
-    return files;
   },
 };
