@@ -3,8 +3,8 @@
  * (cdk8s's Yaml.stringify: the `yaml` package with `lineWidth: 0` and the YAML 1.1 schema), so a manifest reads
  * like any cdk8s manifest and the benchmark can check the library against plain cdk8s-plus byte for byte. It is a
  * fast path: the `yaml` package builds a document model per call and dominated synth time at hundreds of services.
- * A document holding a string the fast path does not cover (a line break, a non-ASCII or control character, a
- * document marker) is written by the `yaml` package itself, loaded only then. test/yaml-output.test.ts compares
+ * A document holding a string the fast path does not cover (a non-ASCII or control character, a document marker,
+ * a line break in a key or around spaces) is written by the `yaml` package itself, loaded only then. test/yaml-output.test.ts compares
  * both on generated documents.
  *
  * One departure from cdk8s: a string that YAML 1.2 reads as an octal number ('0o17') is quoted, because Compose
@@ -57,6 +57,20 @@ function str(s: string): string {
   return s.includes('"') && !s.includes("'") ? `'${s}'` : JSON.stringify(s);
 }
 
+// A multi-line string the fast path writes as a literal block, as the `yaml` package does with `lineWidth: 0`
+// (stringify/stringifyString.js, blockString): printable ASCII lines, the first not indented, ending in a visible
+// character or one line break after it (chomping '-' or clip).
+const LITERAL_BLOCK = /^[\x21-\x7e][\x20-\x7e\n]*[\x21-\x7e]\n?$/;
+
+/** A value's text after `key: ` or `- `; `indent` is where a block scalar's lines go. */
+function valueText(v: unknown, indent: string): string {
+  if (typeof v === 'string' && v.includes('\n') && LITERAL_BLOCK.test(v)) {
+    const clip = v.endsWith('\n');
+    return `|${clip ? '' : '-'}\n${indent}${(clip ? v.slice(0, -1) : v).replace(/\n+/g, `$&${indent}`)}`;
+  }
+  return scalar(v);
+}
+
 function scalar(v: unknown): string {
   if (typeof v === 'string') return str(v);
   if (typeof v === 'number') {
@@ -88,7 +102,7 @@ function block(v: object, indent: string, lead: string, out: string[], sort: boo
       const dash = `${i === 0 ? lead : indent}- `;
       const empty = emptyCollection(item);
       if (item !== null && typeof item === 'object' && empty === undefined) block(item, inner, dash, out, sort);
-      else out.push(dash + (empty ?? scalar(item)));
+      else out.push(dash + (empty ?? valueText(item, inner)));
     }
     return;
   }
@@ -106,7 +120,7 @@ function block(v: object, indent: string, lead: string, out: string[], sort: boo
       // a sequence under a key is indented by two, as the `yaml` package does by default
       block(value, inner, inner, out, sort);
     } else {
-      out.push(`${head}: ${empty ?? scalar(value)}`);
+      out.push(`${head}: ${empty ?? valueText(value, inner)}`);
     }
   }
 }

@@ -85,4 +85,13 @@ describe('YAML emitter against cdk8s\'s writer (fast-check, fixed seed)', () => 
       expect(parts).toBe(whole);
     }), { seed: 20261128, numRuns: 2000 });
   });
+
+  test('multi-line strings (literal blocks, in maps and lists, at any depth) are written as cdk8s writes them', () => {
+    const line = fc.array(fc.constantFrom(...'ab #:-*|>"\'{}$'.split('')), { maxLength: 8 }).map((xs) => xs.join(''));
+    const multi = fc.array(line, { minLength: 2, maxLength: 4 }).chain((ls) => fc.constantFrom(ls.join('\n'), `${ls.join('\n')}\n`, `${ls.join('\n')}\n\n`));
+    fc.assert(fc.property(multi, multi, (a, b) => {
+      const d = { run: a, nested: { steps: [{ with: { set: b } }, a] } };
+      expect(toYaml(d)).toBe(Yaml.stringify(d));
+    }), { seed: 20261128, numRuns: 3000 });
+  });
 });
