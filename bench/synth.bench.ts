@@ -8,8 +8,8 @@
  *   other files from the floor's templates;
  * - the floor (bench/floor.ts): every file from string templates.
  * All three write to the project's folder on disk (.bench/, git-ignored), and the three trees are compared byte for
- * byte at every size. Runs are interleaved (library, baseline, floor, library, ...), each in a child process of its
- * own so that peak memory (maxRSS) belongs to one run; times are medians. Then it checks that a second synth with no
+ * byte at every size. Runs are interleaved (each run all three sides, the first side rotating from run to run), each
+ * in a child process of its own so that peak memory (maxRSS) belongs to one run; times are medians. Then it checks that a second synth with no
  * change rewrites no file, and times `cdk8s synth` of this repository against a one-Deployment app compiled to
  * plain JavaScript, in paired interleaved runs.
  * A benchmark, not a test: it prints numbers and whether each target is met, and asserts nothing.
@@ -60,8 +60,14 @@ function run(side: Side, n: number, root: string): void {
   else (require('./floor') as typeof import('./floor')).writeFloor(path.join(root, 'dist'), n, FETCHER);
 }
 
+/** The modules of a side, loaded before its clock starts (the CLI comparison below times loading). */
+function load(side: Side): void {
+  require(side === 'library' ? '../lib' : side === 'baseline' ? './baseline' : './floor');
+}
+
 function child(side: Side, n: number): void {
   const root = workRoot();
+  load(side);
   const start = process.hrtime.bigint();
   run(side, n, root);
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -100,19 +106,21 @@ function measure(n: number, runs: number): { sides: Record<Side, Measured>; file
   let difference: string | undefined;
   let files = 0;
   for (let r = 0; r < runs; r++) {
-    const roots: string[] = [];
-    for (const side of SIDES) {
+    // The disk's speed drifts with what ran before, so the side that goes first rotates from run to run.
+    const roots = new Map<Side, string>();
+    for (let k = 0; k < SIDES.length; k++) {
+      const side = SIDES[(r + k) % SIDES.length];
       const one = runOne(side);
       results[side].push(one);
-      roots.push(one.root);
+      roots.set(side, one.root);
     }
     if (r === 0) {
       // the same files, byte for byte, or the comparison means nothing
-      const [lib, ...others] = roots.map((root) => readTree(path.join(root, 'dist')));
+      const [lib, ...others] = SIDES.map((side) => readTree(path.join(roots.get(side)!, 'dist')));
       files = lib.size;
       difference = others.map((t, i) => { const d = treeDifference(lib, t); return d && `${SIDES[i + 1]}: ${d}`; }).find(Boolean);
     }
-    for (const root of roots) fs.rmSync(root, { recursive: true, force: true });
+    for (const root of roots.values()) fs.rmSync(root, { recursive: true, force: true });
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const sides = Object.fromEntries(SIDES.map((side) => [side, { ms: median(results[side].map((x) => x.ms)), mem: Math.max(...results[side].map((x) => x.maxRssMiB)) }])) as Record<Side, Measured>;

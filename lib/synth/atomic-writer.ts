@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { fileOps } from './file-ops';
 
 /*
  * Replaces a folder with exactly a set of files, all or nothing, with one writer at a time:
@@ -39,6 +40,7 @@ export function writeAtomically(dir: string, files: Map<string, string> | ((writ
     const current = listTree(dir);
     const root = path.resolve(dir);
     const made = new Set<string>();
+    const ops = fileOps();
     // Files equal to the current ones, met before any file differed: while all are equal, nothing is staged.
     const unchanged: string[] = [];
     let count = 0;
@@ -56,29 +58,42 @@ export function writeAtomically(dir: string, files: Map<string, string> | ((writ
       const target = path.join(staging!, file);
       const folder = path.dirname(target);
       if (!made.has(folder)) {
-        fs.mkdirSync(folder, { recursive: true });
+        ops.mkdir(folder);
         made.add(folder);
       }
       return target;
     };
     // an unchanged file is a hard link to the current one: its inode and mtime stay
-    const link = (file: string) => fs.linkSync(path.join(dir, file), folderOf(file));
-    produce((file, content) => {
-      if (!path.resolve(root, file).startsWith(root + path.sep)) throw new Error(`refusing to write outside ${dir}: ${file}`);
-      count++;
-      // only files that exist with the same size are read and compared
-      const size = current.get(file);
-      const same = size !== undefined && size === byteLength(content) && holds(path.join(dir, file), content);
-      if (same && !staging) unchanged.push(file);
-      else if (same) link(file);
-      else {
-        stage();
-        writeContent(folderOf(file), content);
+    const link = (file: string) => ops.link(path.join(dir, file), folderOf(file));
+    let produced = false;
+    try {
+      produce((file, content) => {
+        if (!path.resolve(root, file).startsWith(root + path.sep)) throw new Error(`refusing to write outside ${dir}: ${file}`);
+        count++;
+        // only files that exist with the same size are read and compared
+        const size = current.get(file);
+        const same = size !== undefined && size === byteLength(content) && holds(path.join(dir, file), content);
+        if (same && !staging) unchanged.push(file);
+        else if (same) link(file);
+        else {
+          stage();
+          ops.write(folderOf(file), content);
+        }
+      });
+      // every current file came back unchanged, and nothing else: the folder stays as it is
+      if (staging || count !== current.size) stage();
+      produced = true;
+    } finally {
+      // every change is on disk before the folder is swapped in or removed; a failure to write is thrown here,
+      // unless the rendering already failed (that error is the one to report)
+      try {
+        ops.finish();
+      } catch (e) {
+        if (produced) throw e;
       }
-    });
-    // every current file came back unchanged, and nothing else: the folder stays as it is
-    if (!staging && count === current.size) return false;
-    const ready = stage();
+    }
+    if (!staging) return false;
+    const ready = staging;
     const old = `${ready.replace('.staging-', '.old-')}`;
     const hadDir = fs.existsSync(dir);
     if (hadDir) fs.renameSync(dir, old);
@@ -105,19 +120,6 @@ function holds(file: string, content: string | readonly string[]): boolean {
     return fs.readFileSync(file, 'utf8') === (typeof content === 'string' ? content : content.join(''));
   } catch {
     return false;
-  }
-}
-
-function writeContent(target: string, content: string | readonly string[]): void {
-  if (typeof content === 'string') {
-    fs.writeFileSync(target, content);
-    return;
-  }
-  const fd = fs.openSync(target, 'w');
-  try {
-    for (const chunk of content) fs.writeSync(fd, chunk);
-  } finally {
-    fs.closeSync(fd);
   }
 }
 

@@ -1,0 +1,158 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { MessageChannel, Worker, receiveMessageOnPort } from 'worker_threads';
+
+/*
+ * The file-system changes of a synth: folders, new files and hard links in the staging folder. On a real disk the
+ * cost of a synth with thousands of files is creating inodes (about a millisecond each on the machines this was
+ * measured on, against tens of microseconds to render a file), so after the first files the changes move to two
+ * background threads: the disk works while the next files are rendered. The calls stay synchronous for the caller:
+ * `finish()` blocks until every change is on disk, and reports the first that failed.
+ */
+
+/**
+ * Folder, file and link changes, applied in call order.
+ * @internal
+ */
+export interface FileOps {
+  mkdir(folder: string): void;
+  write(target: string, content: string | readonly string[]): void;
+  link(existing: string, target: string): void;
+  /** Blocks until every change is done; throws the first failure. */
+  finish(): void;
+}
+
+/** Changes done by the calling thread. */
+function directOps(): FileOps {
+  return {
+    mkdir: (folder) => fs.mkdirSync(folder, { recursive: true }),
+    write: (target, content) => writeContent(target, content),
+    link: (existing, target) => fs.linkSync(existing, target),
+    finish: () => undefined,
+  };
+}
+
+function writeContent(target: string, content: string | readonly string[]): void {
+  if (typeof content === 'string') {
+    fs.writeFileSync(target, content);
+    return;
+  }
+  const fd = fs.openSync(target, 'w');
+  try {
+    for (const chunk of content) fs.writeSync(fd, chunk);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+// The worker's program: plain JavaScript, so that it runs the same from TypeScript, compiled code or a bundle.
+const WORKER = `
+const fs = require('fs');
+// state[0]: KiB of content posted and not yet written; state[1]: 0 running, 1 done, 2 failed
+const { workerData, parentPort } = require('worker_threads');
+const state = new Int32Array(workerData.state);
+const errors = workerData.errors;
+let failed = false;
+parentPort.on('message', (m) => {
+  if (m === 'end') {
+    Atomics.store(state, 1, failed ? 2 : 1);
+    Atomics.notify(state, 1);
+    return;
+  }
+  const [op, a, b, kib] = m;
+  if (!failed) {
+    try {
+      if (op === 'mkdir') fs.mkdirSync(a, { recursive: true });
+      else if (op === 'link') fs.linkSync(a, b);
+      else if (typeof b === 'string') fs.writeFileSync(a, b);
+      else {
+        const fd = fs.openSync(a, 'w');
+        try { for (const chunk of b) fs.writeSync(fd, chunk); } finally { fs.closeSync(fd); }
+      }
+    } catch (e) {
+      failed = true;
+      errors.postMessage(e && e.message ? e.message : String(e));
+    }
+  }
+  if (kib) {
+    Atomics.sub(state, 0, kib);
+    Atomics.notify(state, 0);
+  }
+});
+`;
+
+/** At most this much content (KiB) waits for the background threads: memory stays bounded on a slow disk. */
+const IN_FLIGHT_KIB = 8 * 1024;
+
+/** One background thread and its state. */
+function startWorker(state: Int32Array) {
+  const channel = new MessageChannel();
+  const worker = new Worker(WORKER, { eval: true, workerData: { state: state.buffer, errors: channel.port2 }, transferList: [channel.port2] });
+  worker.unref();
+  channel.port1.unref();
+  return { worker, errors: channel.port1 };
+}
+
+/**
+ * Changes done by background threads. Each folder belongs to one thread, so the changes in a folder keep their
+ * order (the folder is made before its files) while different folders are written at once.
+ */
+function backgroundOps(threads: number): FileOps {
+  const states = Array.from({ length: threads }, () => new Int32Array(new SharedArrayBuffer(8)));
+  const workers = states.map(startWorker);
+  const pick = (folder: string) => {
+    let h = 0;
+    for (let i = 0; i < folder.length; i++) h = (h * 31 + folder.charCodeAt(i)) | 0;
+    return Math.abs(h) % threads;
+  };
+  const inFlight = () => states.reduce((n, st) => n + Atomics.load(st, 0), 0);
+  return {
+    mkdir: (folder) => workers[pick(folder)].worker.postMessage(['mkdir', folder]),
+    link: (existing, target) => workers[pick(path.dirname(target))].worker.postMessage(['link', existing, target]),
+    write: (target, content) => {
+      const kib = Math.ceil((typeof content === 'string' ? content.length : content.reduce((n, c) => n + c.length, 0)) / 1024);
+      while (inFlight() > IN_FLIGHT_KIB) Atomics.wait(states[0], 0, Atomics.load(states[0], 0), 20);
+      const i = pick(path.dirname(target));
+      Atomics.add(states[i], 0, kib);
+      workers[i].worker.postMessage(['write', target, content, kib]);
+    },
+    finish: () => {
+      let failure: string | undefined;
+      workers.forEach((w, i) => {
+        w.worker.postMessage('end');
+        while (Atomics.load(states[i], 1) === 0) Atomics.wait(states[i], 1, 0, 1000);
+        if (Atomics.load(states[i], 1) === 2) failure ??= String(receiveMessageOnPort(w.errors)?.message ?? 'a background write failed');
+        void w.worker.terminate();
+        w.errors.close();
+      });
+      if (failure !== undefined) throw new Error(failure);
+    },
+  };
+}
+
+/** Background threads: inode creation is kernel CPU time, so it scales with cores until the disk is the limit. */
+const THREADS = 2;
+
+/** Files made by the calling thread before the rest go to the background (a small app never starts a thread). */
+const DIRECT_FILES = 200;
+
+/**
+ * File operations that start on the calling thread and move to a background thread once a synth has made more
+ * than a few hundred files.
+ * @internal
+ */
+export function fileOps(): FileOps {
+  let count = 0;
+  let current = directOps();
+  let background: FileOps | undefined;
+  const next = () => {
+    if (!background && ++count > DIRECT_FILES) current = background = backgroundOps(THREADS);
+    return current;
+  };
+  return {
+    mkdir: (folder) => current.mkdir(folder),
+    write: (target, content) => next().write(target, content),
+    link: (existing, target) => current.link(existing, target),
+    finish: () => current.finish(),
+  };
+}
