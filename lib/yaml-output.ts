@@ -49,7 +49,21 @@ const IMPLICIT_START = /^[-+.0-9~YyNnTtFfOoEe]/;
 /** Thrown by the fast path for a string it does not decide; the document then goes to the `yaml` package. */
 const FULL_YAML = Symbol('full yaml');
 
+// Keys and values repeat across objects and files ('app.kubernetes.io/name', '/cache', '2Gi'): each string's form
+// is decided once. Bounded, so that the unique strings of a large app do not stay in memory.
+const decided = new Map<string, string>();
+
 function str(s: string): string {
+  let out = decided.get(s);
+  if (out === undefined) {
+    out = decide(s);
+    if (decided.size > 20_000) decided.clear();
+    decided.set(s, out);
+  }
+  return out;
+}
+
+function decide(s: string): string {
   if (s === '') return '""';
   if (!SIMPLE.test(s) || s.startsWith('---') || s.startsWith('...') || s === '<<') throw FULL_YAML;
   if (!NOT_PLAIN.test(s) && !(IMPLICIT_START.test(s) && IMPLICIT.test(s))) return s;

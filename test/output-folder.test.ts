@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { MlApp, Service } from '../lib';
+import { MlApp, MlService, Service } from '../lib';
 import { writeAtomically } from '../lib/synth/atomic-writer';
 import { cdk8sSynth, cliProject, startSynth, strays } from './helpers/cli';
 import { readTree, tempRoot } from './helpers/fixture';
@@ -129,6 +129,23 @@ describe('synth is atomic at the edges', () => {
     const files = new Map([['k8s/cpu/web.yaml', 'x'], ['k8s/cpu/web.yaml/child', 'y']]);
     expect(() => writeAtomically(path.join(root, 'dist'), files)).toThrow(/ENOTDIR|EEXIST/);
     expect(readTree(path.join(root, 'dist'))).toEqual(before);
+    expect(fs.readdirSync(root).sort()).toEqual(['dist', 'services']);
+  });
+
+  test('past the first files, writes run on background threads: a large synth writes exactly its files, and a write failing there leaves dist/ as it was', () => {
+    const root = tempRoot();
+    const app = new MlApp({ rootDir: root });
+    for (let i = 0; i < 80; i++) new MlService(app, `svc-${i}`, { build: 'services/svc', command: ['x'] });
+    const files = app.synthFiles();
+    expect(files.size).toBeGreaterThan(300);
+    app.synth();
+    const written = readTree(path.join(root, 'dist'));
+    expect([...written.keys()]).toEqual([...files.keys()]);
+    for (const [f, content] of files) expect({ f, same: written.get(f) === content }).toEqual({ f, same: true });
+    // 300 good files, then one whose parent is a file: it fails on a background thread, after rendering finished
+    const failing = new Map([...Array.from({ length: 300 }, (_, i): [string, string] => [`k8s/cpu/f${i}.yaml`, `v${i}`]), ['k8s/cpu/f1.yaml/child', 'y']]);
+    expect(() => writeAtomically(path.join(root, 'dist'), failing)).toThrow(/ENOTDIR|EEXIST/);
+    expect(readTree(path.join(root, 'dist'))).toEqual(written);
     expect(fs.readdirSync(root).sort()).toEqual(['dist', 'services']);
   });
 

@@ -71,6 +71,7 @@ export function resolve(decl: AppDeclaration): ResolvedStack {
   if (profiles.length === 0) report(app, 'the app declares no profile: keep builtInProfiles, or declare one with new Profile(app, ...)');
 
   const byName = new Map(workloads.map((w) => [w.name, w]));
+  const kindOf = pathKinds();
   for (const w of workloads) {
     for (const d of w.dependencies) {
       if (!byName.has(d.name)) report(w, `dependency '${d.name}' is not a declared workload: declare it, or depend on one of ${show([...byName.keys()])}`);
@@ -88,7 +89,7 @@ export function resolve(decl: AppDeclaration): ResolvedStack {
         report(w, `workload '${w.name}' shares the image of '${sameAs}', which is built only for profile(s) ${show(owner.profiles)}: limit '${w.name}' to those profiles`);
       }
     } else if (w.imageSource?.build) {
-      checkBuildContext(app.rootDir, w, report);
+      checkBuildContext(app.rootDir, w, report, kindOf);
     }
   }
   const cycle = findCycle(workloads, byName);
@@ -503,21 +504,37 @@ function resolveManifests(app: MlApp, decl: AppDeclaration, profiles: Profile[],
   });
 }
 
-function checkBuildContext(rootDir: string, w: Workload, report: Report): void {
+/** What a path is on disk, asked once per path per synth: many workloads share one build context. */
+type PathKind = (p: string) => 'folder' | 'file' | 'other' | 'missing';
+
+function pathKinds(): PathKind {
+  const seen = new Map<string, ReturnType<PathKind>>();
+  return (p) => {
+    let kind = seen.get(p);
+    if (kind === undefined) {
+      const st = fs.statSync(p, { throwIfNoEntry: false });
+      kind = !st ? 'missing' : st.isDirectory() ? 'folder' : st.isFile() ? 'file' : 'other';
+      seen.set(p, kind);
+    }
+    return kind;
+  };
+}
+
+function checkBuildContext(rootDir: string, w: Workload, report: Report, kindOf: PathKind): void {
   const b = w.imageSource!.build!;
   const context = path.join(rootDir, b.context);
-  if (!fs.existsSync(context) || !fs.statSync(context).isDirectory()) {
+  if (kindOf(context) !== 'folder') {
     report(w, `build context ${show(b.context)} is not a folder under ${rootDir}: create it or fix the path`);
     return;
   }
   if (b.dockerfile) {
     const file = path.join(context, b.dockerfile);
     const shown = show(path.posix.join(b.context, b.dockerfile));
-    if (!fs.existsSync(file)) {
+    if (kindOf(file) === 'missing') {
       report(w, `dockerfile ${shown} does not exist: create it, or drop 'dockerfile' to have one synthesized`);
       return;
     }
-    if (!fs.statSync(file).isFile()) {
+    if (kindOf(file) !== 'file') {
       report(w, `dockerfile ${shown} is not a file: point 'dockerfile' at the Dockerfile itself`);
       return;
     }
@@ -525,7 +542,7 @@ function checkBuildContext(rootDir: string, w: Workload, report: Report): void {
     if (problem) report(w, `dockerfile ${shown} ${problem}`);
   }
   for (const c of b.copy ?? [{ from: 'app', to: '/app/app' }]) {
-    if (!fs.existsSync(path.join(context, c.from))) report(w, `copy source ${show(path.posix.join(b.context, c.from))} does not exist: create it or fix 'copy'`);
+    if (kindOf(path.join(context, c.from)) === 'missing') report(w, `copy source ${show(path.posix.join(b.context, c.from))} does not exist: create it or fix 'copy'`);
   }
 }
 

@@ -8,15 +8,29 @@ export function escapeComposeValue(value: string): string {
 }
 
 /**
- * A copy of a Compose document with every string value (not key) escaped.
+ * The Compose document with every string value (not key) escaped: a copy of each part that holds a `$`, the same
+ * object where nothing changes (most services hold none, and they are written thousands at a time).
  * @internal
  */
 export function escapeComposeStrings<T>(doc: T): T {
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return escapeComposeValue(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    return v;
+    if (typeof v === 'string') return v.includes('$') ? escapeComposeValue(v) : v;
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const x = walk(v[i]);
+        if (x !== v[i]) (out ??= v.slice())[i] = x;
+      }
+      return out ?? v;
+    }
+    let copy: Record<string, unknown> | undefined;
+    for (const k of Object.keys(v)) {
+      const before = (v as Record<string, unknown>)[k];
+      const x = walk(before);
+      if (x !== before) (copy ??= { ...(v as Record<string, unknown>) })[k] = x;
+    }
+    return copy ?? v;
   };
   return walk(doc) as T;
 }
