@@ -104,41 +104,6 @@ function emptyCollection(v: unknown): string | undefined {
   return '{}';
 }
 
-/**
- * Appends the lines of a non-empty collection to `out`. `lead` begins its first line: the indent, or the parent
- * sequence's `- ` so that a first key or item sits on the dash line.
- */
-function block(v: object, indent: string, lead: string, out: string[], sort: boolean): void {
-  const inner = `${indent}  `;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const item = v[i];
-      const dash = `${i === 0 ? lead : indent}- `;
-      const empty = emptyCollection(item);
-      if (item !== null && typeof item === 'object' && empty === undefined) block(item, inner, dash, out, sort);
-      else out.push(dash + (empty ?? valueText(item, inner)));
-    }
-    return;
-  }
-  const obj = v as Record<string, unknown>;
-  const keys = sort ? sortedKeys(obj) : Object.keys(obj);
-  let first = true;
-  for (const k of keys) {
-    const value = obj[k];
-    if (value === undefined) continue;
-    const head = (first ? lead : indent) + str(k);
-    first = false;
-    const empty = emptyCollection(value);
-    if (value !== null && typeof value === 'object' && empty === undefined) {
-      out.push(`${head}:`);
-      // a sequence under a key is indented by two, as the `yaml` package does by default
-      block(value, inner, inner, out, sort);
-    } else {
-      out.push(`${head}: ${empty ?? valueText(value, inner)}`);
-    }
-  }
-}
-
 const ARRAY_INDEX = /^(0|[1-9][0-9]{0,9})$/;
 
 /**
@@ -152,13 +117,60 @@ function sortedKeys(obj: object): string[] {
   return p === 0 ? keys.sort() : [...keys.slice(0, p), ...keys.slice(p).sort()];
 }
 
+// The text being written: one string built by appending (V8 joins the pieces once, when the text is used), which
+// allocates less than an array of lines joined at the end.
+let text = '';
+
+/**
+ * Appends the lines of a non-empty collection to `text`. `lead` begins its first line: the indent, or the parent
+ * sequence's `- ` so that a first key or item sits on the dash line.
+ */
+function block(v: object, indent: string, lead: string, sort: boolean): void {
+  const inner = `${indent}  `;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const item = v[i];
+      const dash = `${i === 0 ? lead : indent}- `;
+      const empty = emptyCollection(item);
+      if (item !== null && typeof item === 'object' && empty === undefined) block(item, inner, dash, sort);
+      else text += `${dash}${empty ?? valueText(item, inner)}\n`;
+    }
+    return;
+  }
+  const obj = v as Record<string, unknown>;
+  const keys = sort ? sortedKeys(obj) : Object.keys(obj);
+  let first = true;
+  for (const k of keys) {
+    const value = obj[k];
+    if (value === undefined) continue;
+    const head = (first ? lead : indent) + str(k);
+    first = false;
+    const empty = emptyCollection(value);
+    if (value !== null && typeof value === 'object' && empty === undefined) {
+      text += `${head}:\n`;
+      // a sequence under a key is indented by two, as the `yaml` package does by default
+      block(value, inner, inner, sort);
+    } else {
+      text += `${head}: ${empty ?? valueText(value, inner)}\n`;
+    }
+  }
+}
+
+/** The text of `block(v, ...)` on its own. */
+function blockText(v: object, indent: string, lead: string, sort: boolean): string {
+  text = '';
+  try {
+    block(v, indent, lead, sort);
+    return text;
+  } finally {
+    text = '';
+  }
+}
+
 function fast(doc: unknown, sort: boolean): string {
   const empty = emptyCollection(doc);
   if (doc === null || typeof doc !== 'object' || empty !== undefined) return `${empty ?? scalar(doc)}\n`;
-  const out: string[] = [];
-  block(doc, '', '', out, sort);
-  out.push('');
-  return out.join('\n');
+  return blockText(doc, '', '', sort);
 }
 
 /** JSON data with undefined members dropped and, when asked, keys sorted: what the `yaml` package is given. */
@@ -211,10 +223,7 @@ export function toYamlStream(docs: unknown[], comment?: string, opts: YamlOption
 export function toYamlEntry(key: string, value: unknown, indent = '', opts: YamlOptions = {}): string | undefined {
   if (value === undefined) return '';
   try {
-    const out: string[] = [];
-    block({ [key]: value }, indent, indent, out, opts.sortKeys ?? false);
-    out.push('');
-    return out.join('\n');
+    return blockText({ [key]: value }, indent, indent, opts.sortKeys ?? false);
   } catch (e) {
     if (e !== FULL_YAML) throw e;
     return undefined;

@@ -14,18 +14,20 @@ export function selectorLabels(w: ResolvedWorkload): Record<string, string> {
 
 /** The image tag, which becomes the version label; undefined for an image pinned by digest alone. */
 export function imageTag(image: string): string | undefined {
-  const last = image.split('@')[0].split('/').pop()!;
-  return last.includes(':') ? last.slice(last.indexOf(':') + 1) : undefined;
+  const at = image.indexOf('@');
+  const ref = at < 0 ? image : image.slice(0, at);
+  const colon = ref.indexOf(':', ref.lastIndexOf('/') + 1);
+  return colon < 0 ? undefined : ref.slice(colon + 1);
 }
 
+/** Every label of a workload's objects: the selector labels, version, component, part-of, managed-by, profile. */
 export function workloadLabels(stackName: string, w: ResolvedWorkload): Record<string, string> {
+  const labels: Record<string, string> = { 'app.kubernetes.io/name': w.service, 'app.kubernetes.io/instance': w.service };
   const version = imageTag(w.image);
-  return {
-    ...selectorLabels(w),
-    ...(version ? { 'app.kubernetes.io/version': version } : {}),
-    'app.kubernetes.io/component': w.component,
-    'app.kubernetes.io/part-of': stackName,
-    'app.kubernetes.io/managed-by': 'cdk8s-ml',
-    ...(w.profile ? { [PROFILE_LABEL]: w.profile } : {}),
-  };
+  if (version) labels['app.kubernetes.io/version'] = version;
+  labels['app.kubernetes.io/component'] = w.component;
+  labels['app.kubernetes.io/part-of'] = stackName;
+  labels['app.kubernetes.io/managed-by'] = 'cdk8s-ml';
+  if (w.profile) labels[PROFILE_LABEL] = w.profile;
+  return labels;
 }
