@@ -161,7 +161,11 @@ function blockText(v: object, indent: string, lead: string, sort: boolean): stri
   text = '';
   try {
     block(v, indent, lead, sort);
-    return text;
+    const out = text;
+    // Flat now: an appended string is a tree of pieces (tens of bytes each) until first read, and thousands of
+    // entries waiting to be written would hold their trees. Converting to a number reads it, which flattens it.
+    void Number(out);
+    return out;
   } finally {
     text = '';
   }
