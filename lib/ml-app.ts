@@ -159,7 +159,7 @@ export class MlApp extends Construct {
    */
   public synthFiles(): Map<string, string> {
     const files = new Map<string, string>([[OUTPUT_MARKER, OUTPUT_MARKER_CONTENT]]);
-    renderStack(this._resolve(), (f, content) => files.set(f, typeof content === 'string' ? content : content.join('')));
+    renderStack(this._resolve(), (f, content) => files.set(f, typeof content === 'string' ? content : [...content].join('')));
     return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 

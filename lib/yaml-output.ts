@@ -220,16 +220,20 @@ export function toYamlStream(docs: unknown[], comment?: string, opts: YamlOption
 
 /**
  * `key: value` as one entry of a block mapping at `indent`: exactly the lines toYaml writes for that entry inside a
- * larger document, so a large file can be written entry by entry without building it as one object. Undefined when
- * the entry holds a string only the `yaml` package writes (its output depends on the whole document): write the
- * document whole then.
+ * larger document, so a large file can be written entry by entry without building it as one object.
  */
-export function toYamlEntry(key: string, value: unknown, indent = '', opts: YamlOptions = {}): string | undefined {
+export function toYamlEntry(key: string, value: unknown, indent = '', opts: YamlOptions = {}): string {
   if (value === undefined) return '';
+  const sort = opts.sortKeys ?? false;
   try {
-    return blockText({ [key]: value }, indent, indent, opts.sortKeys ?? false);
+    return blockText({ [key]: value }, indent, indent, sort);
   } catch (e) {
     if (e !== FULL_YAML) throw e;
-    return undefined;
+    // The `yaml` package writes an entry the same inside any block mapping at the same depth: nest it that deep
+    // under one-key mappings and drop their lines.
+    const depth = indent.length / 2;
+    let doc: unknown = { [key]: value };
+    for (let i = 0; i < depth; i++) doc = { x: doc };
+    return full(doc, sort).split('\n').slice(depth).join('\n');
   }
 }

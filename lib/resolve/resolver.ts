@@ -13,6 +13,7 @@ import type { MlApp } from '../ml-app';
 import type { Profile } from '../profile';
 import { renderTargets, targetsByName } from '../targets/registry';
 import type { EmitFile } from '../targets/target';
+import type { KubernetesPolicy } from '../targets/kubernetes/policies/policy';
 import { Dependency } from '../workloads/dependency';
 import { CACHE_DIR, MODELS_DIR, TMP_DIR, Workload, portName } from '../workloads/workload';
 import { checkServiceDockerfile } from './dockerfile-contract';
@@ -422,10 +423,10 @@ function resolveWorkload(
       port: w.metrics.port, portName: ports.find((x) => x.port === w.metrics!.port)!.name, path: w.metrics.path ?? '/metrics',
       intervalSeconds: w.metrics.interval ? w.metrics.interval.toSeconds() : 30,
     } : undefined,
-    egress: w.egress.map((e) => ({ cidr: e.cidr, port: e.port, protocol: e.protocol ?? 'TCP' })),
-    ingressFrom: w.ingressFrom.map((s) => ({ ...s })),
+    egress: w.egress.length ? w.egress.map((e) => ({ cidr: e.cidr, port: e.port, protocol: e.protocol ?? 'TCP' })) : NONE,
+    ingressFrom: w.ingressFrom.length ? w.ingressFrom.map((s) => ({ ...s })) : NONE,
     drain: drain ? { timeoutSeconds: drain.timeout, preStopSeconds: drain.preStop, graceSeconds: drain.grace } : undefined,
-    binds: dev && p!.devSync === 'bind' ? [{ source: path.posix.normalize(path.posix.join(build!.context, devSource.from)), target: devSource.to }] : [],
+    binds: dev && p!.devSync === 'bind' ? [{ source: path.posix.normalize(path.posix.join(build!.context, devSource.from)), target: devSource.to }] : NONE,
     watch: dev && p!.devSync === 'watch' ? {
       sync: [{ source: path.posix.normalize(path.posix.join(build!.context, devSource.from)), target: devSource.to }],
       // the Dockerfile holds the pinned requirements: a change there needs a new image
@@ -453,10 +454,10 @@ function resolveWorkload(
         const t = byName.get(d.name)!;
         return { service: t.name, key: keyOf(t.name, p?.name), healthy: t.healthCheck !== undefined, job: t._kindSpec().kind === 'job' };
       }),
-    scheduling: request ? scheduling(p!, minDriver) : undefined,
-    policies: [...decl.policies, ...w.policies],
-    composeOverrides: w._overrides.compose.filter((o) => o.profile === undefined || o.profile === p?.name).map((o) => o.patch),
-    kubernetesOverrides: w._overrides.kubernetes.filter((o) => !p || o.profile === undefined || o.profile === p.name).map((o) => ({ ...o })),
+    scheduling: request ? sharedScheduling(p!, minDriver) : undefined,
+    policies: w.policies.length ? [...decl.policies, ...w.policies] : appPolicies(decl),
+    composeOverrides: w._overrides.compose.length ? w._overrides.compose.filter((o) => o.profile === undefined || o.profile === p?.name).map((o) => o.patch) : NONE,
+    kubernetesOverrides: w._overrides.kubernetes.length ? w._overrides.kubernetes.filter((o) => !p || o.profile === undefined || o.profile === p.name).map((o) => ({ ...o })) : NONE,
   };
   if (build && !build.dockerfile && !w.command) {
     report(w, `workload '${w.name}' is built on the ML base image with a synthesized Dockerfile but has no command, which becomes the image's CMD: give 'command', or bring your own 'dockerfile'`);
@@ -466,7 +467,26 @@ function resolveWorkload(
       report(w, `override for profile ${show(o.profile)} names no declared profile: use one of ${show(decl.profiles.map((x) => x.name))}`);
     }
   }
-  return { ...common, ...spec };
+  return Object.assign(common, spec);
+}
+
+// The model of a large app holds tens of thousands of variants; what is the same in many of them is one object.
+// The model is read-only: NONE is frozen, so a target that wrote into a shared part would fail loudly.
+const NONE = Object.freeze([]) as unknown as never[];
+const policiesOf = new WeakMap<AppDeclaration, KubernetesPolicy[]>();
+const schedulingOf = new WeakMap<Profile, Map<number | undefined, ResolvedContainer['scheduling']>>();
+
+function appPolicies(decl: AppDeclaration): KubernetesPolicy[] {
+  let out = policiesOf.get(decl);
+  if (!out) policiesOf.set(decl, out = [...decl.policies]);
+  return out;
+}
+
+function sharedScheduling(p: Profile, minDriver: number | undefined): ResolvedContainer['scheduling'] {
+  let byDriver = schedulingOf.get(p);
+  if (!byDriver) schedulingOf.set(p, byDriver = new Map());
+  if (!byDriver.has(minDriver)) byDriver.set(minDriver, scheduling(p, minDriver));
+  return byDriver.get(minDriver);
 }
 
 /** What a GPU pod of profile `p` needs to schedule, from the profile's cluster preset. */

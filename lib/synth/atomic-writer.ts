@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { fileOps } from './file-ops';
+import { FileOps, fileOps } from './file-ops';
 
 /*
  * Replaces a folder with exactly a set of files, all or nothing, with one writer at a time:
@@ -19,7 +19,7 @@ const WAIT_MS = 30_000;
  * Receives one file for the folder: its path relative to the folder, and its content whole or in chunks.
  * @internal
  */
-export type WriteFile = (file: string, content: string | readonly string[]) => void;
+export type WriteFile = (file: string, content: string | Iterable<string>) => void;
 
 /**
  * Writes a set of files as the whole of `dir`. The files come from `files`, or from `produce`, which hands them
@@ -65,14 +65,50 @@ export function writeAtomically(dir: string, files: Map<string, string> | ((writ
     };
     // an unchanged file is a hard link to the current one: its inode and mtime stay
     const link = (file: string) => ops.link(path.join(dir, file), folderOf(file));
+    // A file made as chunks is compared with the current one as the chunks come, and written only from the first
+    // difference on (the part before it is the current file's): no chunk is kept.
+    const writeChunks = (file: string, chunks: Iterable<string>) => {
+      const old = current.has(file) ? read(path.join(dir, file)) : undefined;
+      let pos = 0;
+      let out: ReturnType<FileOps['open']> | undefined;
+      const open = () => {
+        stage();
+        out = ops.open(folderOf(file));
+        if (pos) out.append(old!.slice(0, pos));
+      };
+      try {
+        for (const chunk of chunks) {
+          if (!out && old !== undefined && old.startsWith(chunk, pos)) pos += chunk.length;
+          else {
+            if (!out) open();
+            out!.append(chunk);
+          }
+        }
+      } catch (e) {
+        // the file stays incomplete in the staging folder, which is removed
+        out?.close();
+        throw e;
+      }
+      if (!out && old !== undefined && pos === old.length) {
+        if (staging) link(file);
+        else unchanged.push(file);
+        return;
+      }
+      if (!out) open();
+      out!.close();
+    };
     let produced = false;
     try {
       produce((file, content) => {
         if (!path.resolve(root, file).startsWith(root + path.sep)) throw new Error(`refusing to write outside ${dir}: ${file}`);
         count++;
+        if (typeof content !== 'string') {
+          writeChunks(file, content);
+          return;
+        }
         // only files that exist with the same size are read and compared
         const size = current.get(file);
-        const same = size !== undefined && size === byteLength(content) && holds(path.join(dir, file), content);
+        const same = size !== undefined && size === Buffer.byteLength(content) && holds(path.join(dir, file), content);
         if (same && !staging) unchanged.push(file);
         else if (same) link(file);
         else {
@@ -107,19 +143,17 @@ export function writeAtomically(dir: string, files: Map<string, string> | ((writ
   }
 }
 
-function byteLength(content: string | readonly string[]): number {
-  if (typeof content === 'string') return Buffer.byteLength(content);
-  let n = 0;
-  for (const c of content) n += Buffer.byteLength(c);
-  return n;
+/** Whether `file` holds exactly `content`. */
+function holds(file: string, content: string): boolean {
+  return read(file) === content;
 }
 
-/** Whether `file` holds exactly `content`. */
-function holds(file: string, content: string | readonly string[]): boolean {
+/** The text of `file`; undefined when it cannot be read. */
+function read(file: string): string | undefined {
   try {
-    return fs.readFileSync(file, 'utf8') === (typeof content === 'string' ? content : content.join(''));
+    return fs.readFileSync(file, 'utf8');
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -16,7 +16,9 @@ import { MessageChannel, Worker, receiveMessageOnPort } from 'worker_threads';
  */
 export interface FileOps {
   mkdir(folder: string): void;
-  write(target: string, content: string | readonly string[]): void;
+  write(target: string, content: string): void;
+  /** A file written piece by piece. */
+  open(target: string): { append(chunk: string): void; close(): void };
   link(existing: string, target: string): void;
   /** Blocks until every change is done; throws the first failure. */
   finish(): void;
@@ -26,23 +28,24 @@ export interface FileOps {
 function directOps(): FileOps {
   return {
     mkdir: (folder) => fs.mkdirSync(folder, { recursive: true }),
-    write: (target, content) => writeContent(target, content),
+    write: (target, content) => fs.writeFileSync(target, content),
+    open: (target) => {
+      const fd = fs.openSync(target, 'w');
+      return {
+        append: (chunk) => {
+          try {
+            fs.writeSync(fd, chunk);
+          } catch (e) {
+            fs.closeSync(fd);
+            throw e;
+          }
+        },
+        close: () => fs.closeSync(fd),
+      };
+    },
     link: (existing, target) => fs.linkSync(existing, target),
     finish: () => undefined,
   };
-}
-
-function writeContent(target: string, content: string | readonly string[]): void {
-  if (typeof content === 'string') {
-    fs.writeFileSync(target, content);
-    return;
-  }
-  const fd = fs.openSync(target, 'w');
-  try {
-    for (const chunk of content) fs.writeSync(fd, chunk);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 // The worker's program: plain JavaScript, so that it runs the same from TypeScript, compiled code or a bundle.
@@ -53,8 +56,10 @@ const { workerData, parentPort } = require('worker_threads');
 const state = new Int32Array(workerData.state);
 const errors = workerData.errors;
 let failed = false;
+const open = new Map();
 parentPort.on('message', (m) => {
   if (m === 'end') {
+    for (const fd of open.values()) fs.closeSync(fd);
     Atomics.store(state, 1, failed ? 2 : 1);
     Atomics.notify(state, 1);
     return;
@@ -64,11 +69,10 @@ parentPort.on('message', (m) => {
     try {
       if (op === 'mkdir') fs.mkdirSync(a, { recursive: true });
       else if (op === 'link') fs.linkSync(a, b);
-      else if (typeof b === 'string') fs.writeFileSync(a, b);
-      else {
-        const fd = fs.openSync(a, 'w');
-        try { for (const chunk of b) fs.writeSync(fd, chunk); } finally { fs.closeSync(fd); }
-      }
+      else if (op === 'write') fs.writeFileSync(a, b);
+      else if (op === 'open') open.set(a, fs.openSync(a, 'w'));
+      else if (op === 'append') fs.writeSync(open.get(a), b);
+      else if (op === 'close') { fs.closeSync(open.get(a)); open.delete(a); }
     } catch (e) {
       failed = true;
       errors.postMessage(e && e.message ? e.message : String(e));
@@ -82,7 +86,7 @@ parentPort.on('message', (m) => {
 `;
 
 /** At most this much content (KiB) waits for the background threads: memory stays bounded on a slow disk. */
-const IN_FLIGHT_KIB = 8 * 1024;
+const IN_FLIGHT_KIB = 2 * 1024;
 
 /** One background thread and its state. */
 function startWorker(state: Int32Array) {
@@ -106,15 +110,21 @@ function backgroundOps(threads: number): FileOps {
     return Math.abs(h) % threads;
   };
   const inFlight = () => states.reduce((n, st) => n + Atomics.load(st, 0), 0);
+  // content is posted with its size, and waits while too much is already on its way
+  const send = (i: number, op: string, target: string, content: string) => {
+    const kib = Math.ceil(content.length / 1024);
+    while (inFlight() > IN_FLIGHT_KIB) Atomics.wait(states[0], 0, Atomics.load(states[0], 0), 20);
+    Atomics.add(states[i], 0, kib);
+    workers[i].worker.postMessage([op, target, content, kib]);
+  };
   return {
     mkdir: (folder) => workers[pick(folder)].worker.postMessage(['mkdir', folder]),
     link: (existing, target) => workers[pick(path.dirname(target))].worker.postMessage(['link', existing, target]),
-    write: (target, content) => {
-      const kib = Math.ceil((typeof content === 'string' ? content.length : content.reduce((n, c) => n + c.length, 0)) / 1024);
-      while (inFlight() > IN_FLIGHT_KIB) Atomics.wait(states[0], 0, Atomics.load(states[0], 0), 20);
+    write: (target, content) => send(pick(path.dirname(target)), 'write', target, content),
+    open: (target) => {
       const i = pick(path.dirname(target));
-      Atomics.add(states[i], 0, kib);
-      workers[i].worker.postMessage(['write', target, content, kib]);
+      workers[i].worker.postMessage(['open', target]);
+      return { append: (chunk) => send(i, 'append', target, chunk), close: () => workers[i].worker.postMessage(['close', target]) };
     },
     finish: () => {
       let failure: string | undefined;
@@ -152,6 +162,7 @@ export function fileOps(): FileOps {
   return {
     mkdir: (folder) => current.mkdir(folder),
     write: (target, content) => next().write(target, content),
+    open: (target) => next().open(target),
     link: (existing, target) => current.link(existing, target),
     finish: () => current.finish(),
   };

@@ -7,11 +7,11 @@ import type { ResolvedStack } from '../resolve/model';
 export type ReportProblem = (path: string, message: string) => void;
 
 /**
- * Receives one output file: its path inside the output folder and its content, whole or in chunks that are written
- * one after the other (a large file need not be joined into one string).
+ * Receives one output file: its path inside the output folder and its content, whole or as chunks written one after
+ * the other. Chunks may be made lazily (a generator): a large file is then never in memory as a whole.
  * @internal
  */
-export type EmitFile = (path: string, content: string | readonly string[]) => void;
+export type EmitFile = (path: string, content: string | Iterable<string>) => void;
 
 /**
  * A runtime the model renders to. A target owns its output paths (inside the output folder), its runtime-specific
@@ -41,6 +41,6 @@ export interface Target {
  */
 export function renderToMap(t: Target, stack: ResolvedStack, profiles: string[], report: ReportProblem = () => undefined): Map<string, string> {
   const files = new Map<string, string>();
-  t.render(stack, profiles, (f, content) => files.set(f, typeof content === 'string' ? content : content.join('')), report);
+  t.render(stack, profiles, (f, content) => files.set(f, typeof content === 'string' ? content : [...content].join('')), report);
   return files;
 }

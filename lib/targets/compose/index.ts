@@ -5,7 +5,7 @@ import { mergePatch } from '../../merge-patch';
 import { optionalModule } from '../../optional-module';
 import { packageFile } from '../../package-file';
 import { ResolvedStack, ResolvedWorkload } from '../../resolve/model';
-import { toYaml, toYamlEntry } from '../../yaml-output';
+import { toYamlEntry } from '../../yaml-output';
 import { EmitFile, ReportProblem, Target, renderToMap } from '../target';
 import { SECRETS_SOURCE_DIR, composeFetchService, composeService } from './compose-service';
 import { escapeComposeStrings } from './escape';
@@ -158,26 +158,18 @@ function composeSections(uses: ComposeUses, extras: ComposeExtras): Pick<Compose
 }
 
 /**
- * A Compose file, written service by service: each service's YAML is made and its object dropped before the next,
- * so that a file of thousands of services is never one object. When a service holds a string only the yaml
- * package writes, the file is made again as one document.
+ * A Compose file, made service by service as it is written: each service's YAML is made, handed on and dropped
+ * before the next, so that a file of thousands of services is never one object or one string.
  */
-function composeText(name: string, workloads: ResolvedWorkload[], rel: (p: string) => string, isolated: boolean, extras: ComposeExtras, comment: string): string | string[] {
+function* composeText(name: string, workloads: ResolvedWorkload[], rel: (p: string) => string, isolated: boolean, extras: ComposeExtras, comment: string): Generator<string> {
   const uses: ComposeUses = { volumes: {}, secrets: {}, networks: new Set() };
-  const chunks = [`# ${comment}\n`, toYamlEntry('name', name)];
+  yield `# ${comment}\n${toYamlEntry('name', name)}`;
   let count = 0;
-  const add = (key: string, service: ComposeService) => {
-    if (count++ === 0) chunks.push('services:\n');
-    chunks.push(toYamlEntry(key, service, '  '));
-  };
-  for (const [key, service] of composeServices(workloads, rel, isolated, uses)) add(key, service);
-  for (const [key, service] of Object.entries(extras.services)) add(key, service);
-  if (count === 0) chunks.push('services: {}\n');
-  for (const [key, section] of Object.entries(composeSections(uses, extras))) chunks.push(toYamlEntry(key, section));
-  if (chunks.every((c) => c !== undefined)) return chunks as string[];
-  const again: ComposeUses = { volumes: {}, secrets: {}, networks: new Set() };
-  const services = Object.fromEntries([...composeServices(workloads, rel, isolated, again), ...Object.entries(extras.services)]);
-  return toYaml({ name, services, ...composeSections(again, extras) }, comment);
+  const entry = (key: string, service: ComposeService) => `${count++ === 0 ? 'services:\n' : ''}${toYamlEntry(key, service, '  ')}`;
+  for (const [key, service] of composeServices(workloads, rel, isolated, uses)) yield entry(key, service);
+  for (const [key, service] of Object.entries(extras.services)) yield entry(key, service);
+  if (count === 0) yield 'services: {}\n';
+  for (const [key, section] of Object.entries(composeSections(uses, extras))) yield toYamlEntry(key, section);
 }
 
 let validator: ((doc: unknown) => string[]) | undefined;
