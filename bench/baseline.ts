@@ -6,11 +6,9 @@
  * files that are not Kubernetes objects (Compose, Dockerfiles, bake, workflow) come from the floor's templates. The benchmark checks
  * that the baseline's tree equals the library's byte for byte.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { ApiObject, App, Chart, Duration, JsonPatch, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { floorFiles } from './floor';
+import { fileWriter, floorFiles } from './floor';
 
 const { IntOrString, Quantity } = kplus.k8s;
 
@@ -96,16 +94,7 @@ function patch(claim: kplus.PersistentVolumeClaim, deployment: kplus.Deployment,
 
 /** Builds and writes the baseline's tree under `dir`. */
 export function writeBaseline(dir: string, n: number, fetcher: string): void {
-  const made = new Set<string>();
-  const write = (f: string, content: string) => {
-    const target = path.join(dir, f);
-    const folder = path.dirname(target);
-    if (!made.has(folder)) {
-      fs.mkdirSync(folder, { recursive: true });
-      made.add(folder);
-    }
-    fs.writeFileSync(target, content);
-  };
+  const write = fileWriter(dir);
   for (const [f, content] of floorFiles(n, fetcher)) if (!f.startsWith('k8s/') || f.endsWith('/kustomization.yaml')) write(f, content);
   const app = new App({ outdir: dir });
   for (const profile of Object.keys(PROFILES) as Array<keyof typeof PROFILES>) {

@@ -1,8 +1,8 @@
 /*
  * The floor of the benchmark: the files the library writes for the bench's N ML services, made from string templates
  * (no model, no objects, no YAML emitter) and written with one writeFileSync per file. The templates were cut from
- * the library's output for a few services (`${name}` and the ports are the only holes); the benchmark checks on
- * every run that the floor's tree equals the library's byte for byte, so a template that drifts shows there.
+ * the library's output for a few services by bench/make-floor.py; the benchmark checks on every run that the floor's
+ * tree equals the library's byte for byte, so a template that drifts shows there.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -203,155 +203,36 @@ const bakeTargets = (name: string) => `    "${name}-cpu": {
       }
     }`;
 
-const composeServices = (name: string, hostPort: number, debugPort: number) => `  ${name}-cpu:
-    profiles:
-      - cpu
+// One template per file kind; a hole `${[cpu, gpu, ...][v]}` holds what differs between the variants.
+const composeService = (name: string, hostPort: number, debugPort: number, v: number) => `${[`  ${name}-cpu:
+`, `  ${name}-gpu:
+`, `  ${name}-dev:
+`][v]}    profiles:
+${[`      - cpu
     image: ${name}:0.1.0-2.4-py3.10
-    build:
-      context: ../../services/svc
-      dockerfile: ../../dist/docker/images/${name}/Dockerfile
-      target: runtime
-      args:
-        BASE_IMAGE: ml-base-cpu:2.4-py3.10
-    command:
-      - uvicorn
-      - app.main:app
-    user: 10001:10001
-    read_only: true
-    tmpfs:
-      - /tmp
-      - /cache
-    cap_drop:
-      - ALL
-    security_opt:
-      - no-new-privileges:true
-    environment:
-      HOME: /cache
-      XDG_CACHE_HOME: /cache
-      TORCH_HOME: /cache/torch
-      OMP_NUM_THREADS: "2"
-      MKL_NUM_THREADS: "2"
-      NVIDIA_VISIBLE_DEVICES: void
-    ports:
-      - target: 8000
-        published: "${hostPort}"
-        protocol: tcp
-    expose:
-      - "8000"
-    volumes:
-      - type: volume
-        source: ${name}-models
-        target: /app/models
-        read_only: false
-    shm_size: 1g
-    healthcheck:
-      test:
-        - CMD
-        - python
-        - -c
-        - import sys, urllib.request; sys.exit(0 if urllib.request.urlopen(sys.argv[1], timeout=5).status < 400 else 1)
-        - http://127.0.0.1:8000/readyz
-      interval: 10s
-      timeout: 5s
-      retries: 3
-      start_period: 600s
-    networks:
-      default:
-        aliases:
-          - ${name}
-    deploy:
-      resources:
-        limits:
-          cpus: "2"
-          memory: 4g
-        reservations:
-          cpus: "0.5"
-          memory: 2g
-  ${name}-gpu:
-    profiles:
-      - gpu
+`, `      - gpu
     image: ${name}:0.1.0-2.4-cuda12.4
-    build:
-      context: ../../services/svc
-      dockerfile: ../../dist/docker/images/${name}/Dockerfile
-      target: runtime
-      args:
-        BASE_IMAGE: ml-base-cuda:2.4-cuda12.4
-    command:
-      - uvicorn
-      - app.main:app
-    user: 10001:10001
-    read_only: true
-    tmpfs:
-      - /tmp
-      - /cache
-    cap_drop:
-      - ALL
-    security_opt:
-      - no-new-privileges:true
-    environment:
-      HOME: /cache
-      XDG_CACHE_HOME: /cache
-      TORCH_HOME: /cache/torch
-      OMP_NUM_THREADS: "2"
-      MKL_NUM_THREADS: "2"
-    ports:
-      - target: 8000
-        published: "${hostPort}"
-        protocol: tcp
-    expose:
-      - "8000"
-    volumes:
-      - type: volume
-        source: ${name}-models
-        target: /app/models
-        read_only: false
-    shm_size: 1g
-    healthcheck:
-      test:
-        - CMD
-        - python
-        - -c
-        - import sys, urllib.request; sys.exit(0 if urllib.request.urlopen(sys.argv[1], timeout=5).status < 400 else 1)
-        - http://127.0.0.1:8000/readyz
-      interval: 10s
-      timeout: 5s
-      retries: 3
-      start_period: 600s
-    networks:
-      default:
-        aliases:
-          - ${name}
-    deploy:
-      resources:
-        limits:
-          cpus: "2"
-          memory: 4g
-        reservations:
-          cpus: "0.5"
-          memory: 2g
-          devices:
-            - driver: nvidia
-              count: 1
-              capabilities:
-                - gpu
-  ${name}-dev:
-    profiles:
-      - dev
+`, `      - dev
     image: ${name}:0.1.0-2.4-py3.10-dev
-    build:
+`][v]}    build:
       context: ../../services/svc
       dockerfile: ../../dist/docker/images/${name}/Dockerfile
-      target: dev
-      args:
-        BASE_IMAGE: ml-base-cpu:2.4-py3.10
-    command:
+${[`      target: runtime
+`, `      target: runtime
+`, `      target: dev
+`][v]}      args:
+${[`        BASE_IMAGE: ml-base-cpu:2.4-py3.10
+`, `        BASE_IMAGE: ml-base-cuda:2.4-cuda12.4
+`, `        BASE_IMAGE: ml-base-cpu:2.4-py3.10
+`][v]}    command:
       - uvicorn
       - app.main:app
-      - --reload
-    user: 10001:10001
-    read_only: false
-    tmpfs:
+${[``, ``, `      - --reload
+`][v]}    user: 10001:10001
+${[`    read_only: true
+`, `    read_only: true
+`, `    read_only: false
+`][v]}    tmpfs:
       - /tmp
       - /cache
     cap_drop:
@@ -364,16 +245,17 @@ const composeServices = (name: string, hostPort: number, debugPort: number) => `
       TORCH_HOME: /cache/torch
       OMP_NUM_THREADS: "2"
       MKL_NUM_THREADS: "2"
-      NVIDIA_VISIBLE_DEVICES: void
-    ports:
+${[`      NVIDIA_VISIBLE_DEVICES: void
+`, ``, `      NVIDIA_VISIBLE_DEVICES: void
+`][v]}    ports:
       - target: 8000
         published: "${hostPort}"
         protocol: tcp
-      - 127.0.0.1::${debugPort}/tcp
-    expose:
+${[``, ``, `      - 127.0.0.1::${debugPort}/tcp
+`][v]}    expose:
       - "8000"
-      - "${debugPort}"
-    volumes:
+${[``, ``, `      - "${debugPort}"
+`][v]}    volumes:
       - type: volume
         source: ${name}-models
         target: /app/models
@@ -390,7 +272,7 @@ const composeServices = (name: string, hostPort: number, debugPort: number) => `
       timeout: 5s
       retries: 3
       start_period: 600s
-    develop:
+${[``, ``, `    develop:
       watch:
         - action: sync
           path: ../../services/svc/app
@@ -400,7 +282,7 @@ const composeServices = (name: string, hostPort: number, debugPort: number) => `
             - "*.pyc"
         - action: rebuild
           path: images/${name}/Dockerfile
-    networks:
+`][v]}    networks:
       default:
         aliases:
           - ${name}
@@ -412,10 +294,16 @@ const composeServices = (name: string, hostPort: number, debugPort: number) => `
         reservations:
           cpus: "0.5"
           memory: 2g
-`;
+${[``, `          devices:
+            - driver: nvidia
+              count: 1
+              capabilities:
+                - gpu
+`, ``][v]}`;
 
-const k8sCpu = (name: string) => `# Generated by cdk8s-ml: ${name} (profile cpu). Do not edit; change the declaration and run \`npm run synth\`.
-apiVersion: v1
+const k8sFile = (name: string, v: number) => `${[`# Generated by cdk8s-ml: ${name} (profile cpu). Do not edit; change the declaration and run \`npm run synth\`.
+`, `# Generated by cdk8s-ml: ${name} (profile gpu). Do not edit; change the declaration and run \`npm run synth\`.
+`][v]}apiVersion: v1
 kind: PersistentVolumeClaim
 metadata:
   labels:
@@ -424,9 +312,11 @@ metadata:
     app.kubernetes.io/managed-by: cdk8s-ml
     app.kubernetes.io/name: ${name}
     app.kubernetes.io/part-of: bench
-    app.kubernetes.io/version: 0.1.0-2.4-py3.10
+${[`    app.kubernetes.io/version: 0.1.0-2.4-py3.10
     cdk8s-ml/profile: cpu
-  name: ${name}-models
+`, `    app.kubernetes.io/version: 0.1.0-2.4-cuda12.4
+    cdk8s-ml/profile: gpu
+`][v]}  name: ${name}-models
 spec:
   accessModes:
     - ReadWriteOnce
@@ -443,9 +333,11 @@ metadata:
     app.kubernetes.io/managed-by: cdk8s-ml
     app.kubernetes.io/name: ${name}
     app.kubernetes.io/part-of: bench
-    app.kubernetes.io/version: 0.1.0-2.4-py3.10
+${[`    app.kubernetes.io/version: 0.1.0-2.4-py3.10
     cdk8s-ml/profile: cpu
-  name: ${name}
+`, `    app.kubernetes.io/version: 0.1.0-2.4-cuda12.4
+    cdk8s-ml/profile: gpu
+`][v]}  name: ${name}
 spec:
   replicas: 1
   selector:
@@ -462,181 +354,12 @@ spec:
         app.kubernetes.io/managed-by: cdk8s-ml
         app.kubernetes.io/name: ${name}
         app.kubernetes.io/part-of: bench
-        app.kubernetes.io/version: 0.1.0-2.4-py3.10
+${[`        app.kubernetes.io/version: 0.1.0-2.4-py3.10
         cdk8s-ml/profile: cpu
-    spec:
-      automountServiceAccountToken: false
-      containers:
-        - args:
-            - uvicorn
-            - app.main:app
-          env:
-            - name: HOME
-              value: /cache
-            - name: XDG_CACHE_HOME
-              value: /cache
-            - name: TORCH_HOME
-              value: /cache/torch
-            - name: OMP_NUM_THREADS
-              value: "2"
-            - name: MKL_NUM_THREADS
-              value: "2"
-            - name: NVIDIA_VISIBLE_DEVICES
-              value: void
-          image: ${name}:0.1.0-2.4-py3.10
-          imagePullPolicy: IfNotPresent
-          livenessProbe:
-            failureThreshold: 3
-            httpGet:
-              path: /livez
-              port: 8000
-            periodSeconds: 10
-            timeoutSeconds: 5
-          name: ${name}
-          ports:
-            - containerPort: 8000
-              name: http
-              protocol: TCP
-          readinessProbe:
-            failureThreshold: 3
-            httpGet:
-              path: /readyz
-              port: 8000
-            periodSeconds: 10
-            timeoutSeconds: 5
-          resources:
-            limits:
-              cpu: "2"
-              memory: 4Gi
-            requests:
-              cpu: 500m
-              memory: 2Gi
-          securityContext:
-            allowPrivilegeEscalation: false
-            capabilities:
-              drop:
-                - ALL
-            readOnlyRootFilesystem: true
-            runAsGroup: 10001
-            runAsNonRoot: true
-            runAsUser: 10001
-            seccompProfile:
-              type: RuntimeDefault
-          startupProbe:
-            failureThreshold: 60
-            httpGet:
-              path: /readyz
-              port: 8000
-            periodSeconds: 10
-            timeoutSeconds: 5
-          volumeMounts:
-            - mountPath: /app/models
-              name: data-0
-              readOnly: false
-            - mountPath: /tmp
-              name: scratch-0
-            - mountPath: /cache
-              name: scratch-1
-            - mountPath: /dev/shm
-              name: shm
-      enableServiceLinks: false
-      securityContext:
-        fsGroup: 10001
-        runAsGroup: 10001
-        runAsNonRoot: true
-        runAsUser: 10001
-        seccompProfile:
-          type: RuntimeDefault
-      volumes:
-        - name: data-0
-          persistentVolumeClaim:
-            claimName: ${name}-models
-            readOnly: false
-        - emptyDir: {}
-          name: scratch-0
-        - emptyDir: {}
-          name: scratch-1
-        - emptyDir:
-            medium: Memory
-            sizeLimit: 1Gi
-          name: shm
----
-apiVersion: v1
-kind: Service
-metadata:
-  labels:
-    app.kubernetes.io/component: ml-service
-    app.kubernetes.io/instance: ${name}
-    app.kubernetes.io/managed-by: cdk8s-ml
-    app.kubernetes.io/name: ${name}
-    app.kubernetes.io/part-of: bench
-    app.kubernetes.io/version: 0.1.0-2.4-py3.10
-    cdk8s-ml/profile: cpu
-  name: ${name}
-spec:
-  ports:
-    - name: http
-      port: 8000
-      protocol: TCP
-      targetPort: http
-  selector:
-    app.kubernetes.io/instance: ${name}
-    app.kubernetes.io/name: ${name}
-  type: ClusterIP
-`;
-
-const k8sGpu = (name: string) => `# Generated by cdk8s-ml: ${name} (profile gpu). Do not edit; change the declaration and run \`npm run synth\`.
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata:
-  labels:
-    app.kubernetes.io/component: ml-service
-    app.kubernetes.io/instance: ${name}
-    app.kubernetes.io/managed-by: cdk8s-ml
-    app.kubernetes.io/name: ${name}
-    app.kubernetes.io/part-of: bench
-    app.kubernetes.io/version: 0.1.0-2.4-cuda12.4
-    cdk8s-ml/profile: gpu
-  name: ${name}-models
-spec:
-  accessModes:
-    - ReadWriteOnce
-  resources:
-    requests:
-      storage: 10Gi
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  labels:
-    app.kubernetes.io/component: ml-service
-    app.kubernetes.io/instance: ${name}
-    app.kubernetes.io/managed-by: cdk8s-ml
-    app.kubernetes.io/name: ${name}
-    app.kubernetes.io/part-of: bench
-    app.kubernetes.io/version: 0.1.0-2.4-cuda12.4
-    cdk8s-ml/profile: gpu
-  name: ${name}
-spec:
-  replicas: 1
-  selector:
-    matchLabels:
-      app.kubernetes.io/instance: ${name}
-      app.kubernetes.io/name: ${name}
-  strategy:
-    type: Recreate
-  template:
-    metadata:
-      labels:
-        app.kubernetes.io/component: ml-service
-        app.kubernetes.io/instance: ${name}
-        app.kubernetes.io/managed-by: cdk8s-ml
-        app.kubernetes.io/name: ${name}
-        app.kubernetes.io/part-of: bench
-        app.kubernetes.io/version: 0.1.0-2.4-cuda12.4
+`, `        app.kubernetes.io/version: 0.1.0-2.4-cuda12.4
         cdk8s-ml/profile: gpu
-    spec:
-      affinity:
+`][v]}    spec:
+${[``, `      affinity:
         nodeAffinity:
           preferredDuringSchedulingIgnoredDuringExecution:
             - preference:
@@ -646,7 +369,7 @@ spec:
                     values:
                       - "549"
               weight: 50
-      automountServiceAccountToken: false
+`][v]}      automountServiceAccountToken: false
       containers:
         - args:
             - uvicorn
@@ -662,8 +385,11 @@ spec:
               value: "2"
             - name: MKL_NUM_THREADS
               value: "2"
-          image: ${name}:0.1.0-2.4-cuda12.4
-          imagePullPolicy: IfNotPresent
+${[`            - name: NVIDIA_VISIBLE_DEVICES
+              value: void
+          image: ${name}:0.1.0-2.4-py3.10
+`, `          image: ${name}:0.1.0-2.4-cuda12.4
+`][v]}          imagePullPolicy: IfNotPresent
           livenessProbe:
             failureThreshold: 3
             httpGet:
@@ -687,8 +413,8 @@ spec:
             limits:
               cpu: "2"
               memory: 4Gi
-              nvidia.com/gpu: 1
-            requests:
+${[``, `              nvidia.com/gpu: 1
+`][v]}            requests:
               cpu: 500m
               memory: 2Gi
           securityContext:
@@ -727,11 +453,11 @@ spec:
         runAsUser: 10001
         seccompProfile:
           type: RuntimeDefault
-      tolerations:
+${[``, `      tolerations:
         - effect: NoSchedule
           key: nvidia.com/gpu
           operator: Exists
-      volumes:
+`][v]}      volumes:
         - name: data-0
           persistentVolumeClaim:
             claimName: ${name}-models
@@ -754,9 +480,11 @@ metadata:
     app.kubernetes.io/managed-by: cdk8s-ml
     app.kubernetes.io/name: ${name}
     app.kubernetes.io/part-of: bench
-    app.kubernetes.io/version: 0.1.0-2.4-cuda12.4
+${[`    app.kubernetes.io/version: 0.1.0-2.4-py3.10
+    cdk8s-ml/profile: cpu
+`, `    app.kubernetes.io/version: 0.1.0-2.4-cuda12.4
     cdk8s-ml/profile: gpu
-  name: ${name}
+`][v]}  name: ${name}
 spec:
   ports:
     - name: http
@@ -793,8 +521,8 @@ export function floorFiles(n: number, fetcher: string): Array<[string, string]> 
   const compose: string[] = [COMPOSE_HEAD];
   names.forEach((name, i) => {
     files.push([`docker/images/${name}/Dockerfile`, dockerfile(name)], [`docker/images/${name}/Dockerfile.dockerignore`, DOCKERIGNORE]);
-    files.push([`k8s/cpu/${name}.yaml`, k8sCpu(name)], [`k8s/gpu/${name}.yaml`, k8sGpu(name)]);
-    compose.push(composeServices(name, 20000 + i, 40000 + i));
+    files.push([`k8s/cpu/${name}.yaml`, k8sFile(name, 0)], [`k8s/gpu/${name}.yaml`, k8sFile(name, 1)]);
+    for (let v = 0; v < 3; v++) compose.push(composeService(name, 20000 + i, 40000 + i, v));
   });
   compose.push('volumes:\n', ...names.map((name) => `  ${name}-models: {}\n`));
   files.push(['docker/docker-compose.ml.yml', compose.join('')]);
@@ -815,16 +543,22 @@ export function floorFiles(n: number, fetcher: string): Array<[string, string]> 
   return files;
 }
 
-/** Writes the floor's files under `dir`, one writeFileSync each. */
-export function writeFloor(dir: string, n: number, fetcher: string): void {
+/** A writer of files under `dir`, one writeFileSync each, making each folder once. */
+export function fileWriter(dir: string): (file: string, content: string) => void {
   const made = new Set<string>();
-  for (const [f, content] of floorFiles(n, fetcher)) {
-    const target = path.join(dir, f);
+  return (file, content) => {
+    const target = path.join(dir, file);
     const folder = path.dirname(target);
     if (!made.has(folder)) {
       fs.mkdirSync(folder, { recursive: true });
       made.add(folder);
     }
     fs.writeFileSync(target, content);
-  }
+  };
+}
+
+/** Writes the floor's files under `dir`. */
+export function writeFloor(dir: string, n: number, fetcher: string): void {
+  const write = fileWriter(dir);
+  for (const [f, content] of floorFiles(n, fetcher)) write(f, content);
 }
