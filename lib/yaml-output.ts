@@ -112,6 +112,10 @@ const ARRAY_INDEX = /^(0|[1-9][0-9]{0,9})$/;
  */
 function sortedKeys(obj: object): string[] {
   const keys = Object.keys(obj);
+  // objects built with their keys in order (most of the library's own) need no sort
+  let inOrder = true;
+  for (let i = 1; i < keys.length && inOrder; i++) inOrder = keys[i - 1] < keys[i];
+  if (inOrder) return keys;
   let p = 0;
   while (p < keys.length && ARRAY_INDEX.test(keys[p]) && Number(keys[p]) < 4294967295) p++;
   return p === 0 ? keys.sort() : [...keys.slice(0, p), ...keys.slice(p).sort()];

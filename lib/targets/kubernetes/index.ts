@@ -102,7 +102,11 @@ const BUILT_IN_POLICIES: readonly KubernetesPolicy[] = [autoscalingPolicy, metri
 function renderWorkload(stack: ResolvedStack, w: ResolvedWorkload, profile: string): Rendered {
   let own = workloadObjects(stack, w);
   const policies = new Map<string, Array<Record<string, any>>>();
-  const registered = [...BUILT_IN_POLICIES, ...w.policies];
+  // the built-in policies render only what a workload asks for (autoscaling, metrics): skip them otherwise
+  const registered = [
+    ...(w.autoscaling ? [autoscalingPolicy] : []), ...(w.metrics ? [metricsPolicy] : []), ...w.policies,
+  ];
+  if (!registered.length && !overridesIn(w, profile).length) return { own, policies };
   const ctx: PolicyContext = {
     stackName: stack.name, namespace: stack.namespace, profile, monitoring: stack.monitoring,
     workload: policyView(stack, w),

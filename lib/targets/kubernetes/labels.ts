@@ -9,7 +9,7 @@ export const PROFILE_LABEL = 'cdk8s-ml/profile';
  * manifests updates the same Deployment instead of failing on an immutable selector.
  */
 export function selectorLabels(w: ResolvedWorkload): Record<string, string> {
-  return { 'app.kubernetes.io/name': w.service, 'app.kubernetes.io/instance': w.service };
+  return { 'app.kubernetes.io/instance': w.service, 'app.kubernetes.io/name': w.service };
 }
 
 /** The image tag, which becomes the version label; undefined for an image pinned by digest alone. */
@@ -22,12 +22,16 @@ export function imageTag(image: string): string | undefined {
 
 /** Every label of a workload's objects: the selector labels, version, component, part-of, managed-by, profile. */
 export function workloadLabels(stackName: string, w: ResolvedWorkload): Record<string, string> {
-  const labels: Record<string, string> = { 'app.kubernetes.io/name': w.service, 'app.kubernetes.io/instance': w.service };
+  // in sorted order, as manifests are written
+  const labels: Record<string, string> = {
+    'app.kubernetes.io/component': w.component,
+    'app.kubernetes.io/instance': w.service,
+    'app.kubernetes.io/managed-by': 'cdk8s-ml',
+    'app.kubernetes.io/name': w.service,
+    'app.kubernetes.io/part-of': stackName,
+  };
   const version = imageTag(w.image);
   if (version) labels['app.kubernetes.io/version'] = version;
-  labels['app.kubernetes.io/component'] = w.component;
-  labels['app.kubernetes.io/part-of'] = stackName;
-  labels['app.kubernetes.io/managed-by'] = 'cdk8s-ml';
   if (w.profile) labels[PROFILE_LABEL] = w.profile;
   return labels;
 }

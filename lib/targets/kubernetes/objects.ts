@@ -13,7 +13,7 @@ type K8s = Record<string, any>;
  */
 export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Array<Record<string, any>> {
   const labels = workloadLabels(stack.name, w);
-  const meta = (name: string) => ({ name, labels, ...(stack.namespace ? { namespace: stack.namespace } : {}) });
+  const meta = (name: string) => (stack.namespace ? { labels, name, namespace: stack.namespace } : { labels, name });
   const claimSpec = (v: ResolvedWorkload['volumes'][number]): K8s => ({
     accessModes: ['ReadWriteOnce'],
     storageClassName: v.storageClassName,

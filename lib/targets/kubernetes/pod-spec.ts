@@ -194,15 +194,15 @@ export const DRIVER_CHECK_PROGRAM = [
 ].join('\n');
 
 function probes(h: ResolvedHealth): K8s {
-  const action = (path: string | undefined): K8s => (h.kind === 'http'
-    ? { httpGet: { path, port: h.port! } }
-    : { exec: { command: [...h.command] } });
-  const timing = { periodSeconds: h.intervalSeconds, timeoutSeconds: 5 };
+  // keys in sorted order, as the manifest is written
+  const probe = (path: string | undefined, failureThreshold: number): K8s => (h.kind === 'http'
+    ? { failureThreshold, httpGet: { path, port: h.port! }, periodSeconds: h.intervalSeconds, timeoutSeconds: 5 }
+    : { exec: { command: [...h.command] }, failureThreshold, periodSeconds: h.intervalSeconds, timeoutSeconds: 5 });
   return {
+    livenessProbe: probe(h.livenessPath ?? h.path, 3),
+    readinessProbe: probe(h.path, 3),
     // Liveness and readiness start only once this succeeds, so slow model loading is not mistaken for a hang.
-    startupProbe: { ...action(h.path), ...timing, failureThreshold: Math.ceil(h.startupSeconds / h.intervalSeconds) },
-    readinessProbe: { ...action(h.path), ...timing, failureThreshold: 3 },
-    livenessProbe: { ...action(h.livenessPath ?? h.path), ...timing, failureThreshold: 3 },
+    startupProbe: probe(h.path, Math.ceil(h.startupSeconds / h.intervalSeconds)),
   };
 }
 
