@@ -74,20 +74,6 @@ function child(side: Side, n: number): void {
   process.stdout.write(JSON.stringify({ ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, root }));
 }
 
-/** Every file below `dir`, path → content. */
-function readTree(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string, rel: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(path.join(d, e.name), r);
-      else out.set(r, fs.readFileSync(path.join(d, e.name), 'utf8'));
-    }
-  };
-  walk(dir, '');
-  return out;
-}
-
 /** The first difference between two trees, or undefined when they are byte for byte equal. */
 function treeDifference(a: Map<string, string>, b: Map<string, string>): string | undefined {
   for (const f of a.keys()) if (!b.has(f)) return `${f} only in one`;
@@ -124,7 +110,9 @@ function measure(n: number, runs: number): { sides: Record<Side, Measured>; file
       roots.set(side, one.root);
     }
     if (r === 0) {
-      // the same files, byte for byte, or the comparison means nothing
+      // the same files, byte for byte, or the comparison means nothing (read by the parent only: children load
+      // nothing but their side)
+      const { readTree } = require('../test/helpers/fixture') as typeof import('../test/helpers/fixture');
       const [lib, ...others] = SIDES.map((side) => readTree(path.join(roots.get(side)!, 'dist')));
       files = lib.size;
       difference = others.map((t, i) => { const d = treeDifference(lib, t); return d && `${SIDES[i + 1]}: ${d}`; }).find(Boolean);

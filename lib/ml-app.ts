@@ -11,6 +11,7 @@ import { renderStack, resolve } from './resolve/resolver';
 import { OUTPUT_MARKER, OUTPUT_MARKER_CONTENT, outputFolderProblem } from './synth/output-guard';
 import { writeAtomically } from './synth/atomic-writer';
 import type { KubernetesPolicy } from './targets/kubernetes/policies/policy';
+import { contentText } from './targets/target';
 import { workloadsOf } from './workloads/workload';
 
 /** Properties of an {@link MlApp}. */
@@ -159,7 +160,7 @@ export class MlApp extends Construct {
    */
   public synthFiles(): Map<string, string> {
     const files = new Map<string, string>([[OUTPUT_MARKER, OUTPUT_MARKER_CONTENT]]);
-    renderStack(this._resolve(), (f, content) => files.set(f, typeof content === 'string' ? content : [...content].join('')));
+    renderStack(this._resolve(), (f, content) => files.set(f, contentText(content)));
     return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 

@@ -12,7 +12,7 @@ import { ImageFlavor } from '../image-flavor';
 import type { MlApp } from '../ml-app';
 import type { Profile } from '../profile';
 import { renderTargets, targetsByName } from '../targets/registry';
-import type { EmitFile } from '../targets/target';
+import { EmitFile, contentText } from '../targets/target';
 import type { KubernetesPolicy } from '../targets/kubernetes/policies/policy';
 import { Dependency } from '../workloads/dependency';
 import { CACHE_DIR, MODELS_DIR, TMP_DIR, Workload, portName } from '../workloads/workload';
@@ -186,7 +186,8 @@ export function resolve(decl: AppDeclaration): ResolvedStack {
   if (problems.length) {
     // The problems only rendering finds belong in the same report: render without writing, then stop.
     try {
-      renderTargets(stack, () => undefined, (p, m) => report(p, m));
+      // chunks made lazily are read, so that what making them finds is reported too
+      renderTargets(stack, (_f, content) => void contentText(content), (p, m) => report(p, m));
     } catch {
       // a model with problems may not render; the problems found so far are the report
     }

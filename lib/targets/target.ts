@@ -36,11 +36,19 @@ export interface Target {
 }
 
 /**
+ * A file's content as one string, its chunks read and joined.
+ * @internal
+ */
+export function contentText(content: string | Iterable<string>): string {
+  return typeof content === 'string' ? content : [...content].join('');
+}
+
+/**
  * One target's files as a map (chunks joined), for checks that read a rendered file and for tests.
  * @internal
  */
 export function renderToMap(t: Target, stack: ResolvedStack, profiles: string[], report: ReportProblem = () => undefined): Map<string, string> {
   const files = new Map<string, string>();
-  t.render(stack, profiles, (f, content) => files.set(f, typeof content === 'string' ? content : [...content].join('')), report);
+  t.render(stack, profiles, (f, content) => files.set(f, contentText(content)), report);
   return files;
 }

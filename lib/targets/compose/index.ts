@@ -6,7 +6,7 @@ import { optionalModule } from '../../optional-module';
 import { packageFile } from '../../package-file';
 import { ResolvedStack, ResolvedWorkload } from '../../resolve/model';
 import { toYamlEntry } from '../../yaml-output';
-import { EmitFile, ReportProblem, Target, renderToMap } from '../target';
+import { EmitFile, ReportProblem, Target } from '../target';
 import { SECRETS_SOURCE_DIR, composeFetchService, composeService } from './compose-service';
 import { escapeComposeStrings } from './escape';
 import { PROMETHEUS_CONFIG, observability, scrapeTargets } from './observability';
@@ -52,13 +52,10 @@ export const composeTarget: Target = {
         report(w.path, `Compose runs ${replicas} replicas of '${w.key}' (autoscaling minReplicas) but one host port ${published[0].hostPort} cannot be published by two containers: drop hostPort (others reach it by name) or use minReplicas 1`);
       }
     }
-    // Overrides are checked by rendering them: an override that breaks the file is reported here, before writing.
-    if ([...stack.base, ...stack.variants].some((w) => w.composeOverrides.length)) {
-      for (const [p, m] of overrideErrors(renderToMap(this, stack, profiles), stack, profiles)) report(p, m);
-    }
+    // An override that makes its service invalid is reported while rendering, where the service is made.
   },
 
-  render(stack: ResolvedStack, profiles: string[], emit: EmitFile): void {
+  render(stack: ResolvedStack, profiles: string[], emit: EmitFile, report: ReportProblem): void {
     const composeDir = path.posix.join(stack.outdir, COMPOSE_DIR);
     const rel = (p: string) => path.posix.relative(composeDir, p) || '.';
     const variants = stack.variants.filter((w) => profiles.includes(w.profile!));
@@ -84,9 +81,9 @@ export const composeTarget: Target = {
       }
       emit(PROMETHEUS_CONFIG, obs.file);
     }
-    emit(COMPOSE_BASE_FILE, composeText(stack.name, stack.base, rel, stack.networkIsolation, baseExtras, header('the workloads of every profile')));
+    emit(COMPOSE_BASE_FILE, composeText(stack.name, stack.base, rel, stack.networkIsolation, baseExtras, header('the workloads of every profile'), report));
     emit(COMPOSE_ML_FILE, composeText(stack.name, variants, rel, stack.networkIsolation, mlExtras,
-      header(`the per-profile variants (${profiles.join(', ')}); layer it on docker-compose.base.yml`)));
+      header(`the per-profile variants (${profiles.join(', ')}); layer it on docker-compose.base.yml`), report));
     const def = stack.profiles.find((p) => p.isDefault && profiles.includes(p.name));
     if (def) {
       emit(COMPOSE_ENV_FILE, [
@@ -122,7 +119,7 @@ interface ComposeUses {
 }
 
 /** The Compose services of the workloads, one at a time, in file order. */
-function* composeServices(workloads: ResolvedWorkload[], rel: (p: string) => string, isolated: boolean, uses: ComposeUses): Generator<[string, ComposeService]> {
+function* composeServices(workloads: ResolvedWorkload[], rel: (p: string) => string, isolated: boolean, uses: ComposeUses, report: ReportProblem): Generator<[string, ComposeService]> {
   for (const w of workloads) {
     let s = escapeComposeStrings(composeService(w, rel));
     if (isolated) {
@@ -132,7 +129,11 @@ function* composeServices(workloads: ResolvedWorkload[], rel: (p: string) => str
       s.networks = { [own]: { aliases: [w.service] }, ...Object.fromEntries(deps.map((n) => [n, {}])) };
       [own, ...deps].forEach((n) => uses.networks.add(n));
     }
-    for (const patch of w.composeOverrides) s = mergePatch(s, patch) as ComposeService;
+    if (w.composeOverrides.length) {
+      for (const patch of w.composeOverrides) s = mergePatch(s, patch) as ComposeService;
+      const errors = overrideErrors(w.key, s);
+      if (errors.length) report(w.path, `the Compose override of '${w.key}' makes the service invalid against the Compose schema (${errors.join('; ')}): fix the patch passed to addComposeOverride()`);
+    }
     yield [w.key, s];
     if (w.modelFetch) {
       const f = escapeComposeStrings(composeFetchService(w, rel));
@@ -161,12 +162,12 @@ function composeSections(uses: ComposeUses, extras: ComposeExtras): Pick<Compose
  * A Compose file, made service by service as it is written: each service's YAML is made, handed on and dropped
  * before the next, so that a file of thousands of services is never one object or one string.
  */
-function* composeText(name: string, workloads: ResolvedWorkload[], rel: (p: string) => string, isolated: boolean, extras: ComposeExtras, comment: string): Generator<string> {
+function* composeText(name: string, workloads: ResolvedWorkload[], rel: (p: string) => string, isolated: boolean, extras: ComposeExtras, comment: string, report: ReportProblem): Generator<string> {
   const uses: ComposeUses = { volumes: {}, secrets: {}, networks: new Set() };
   yield `# ${comment}\n${toYamlEntry('name', name)}`;
   let count = 0;
   const entry = (key: string, service: ComposeService) => `${count++ === 0 ? 'services:\n' : ''}${toYamlEntry(key, service, '  ')}`;
-  for (const [key, service] of composeServices(workloads, rel, isolated, uses)) yield entry(key, service);
+  for (const [key, service] of composeServices(workloads, rel, isolated, uses, report)) yield entry(key, service);
   for (const [key, service] of Object.entries(extras.services)) yield entry(key, service);
   if (count === 0) yield 'services: {}\n';
   for (const [key, section] of Object.entries(composeSections(uses, extras))) yield toYamlEntry(key, section);
@@ -174,10 +175,8 @@ function* composeText(name: string, workloads: ResolvedWorkload[], rel: (p: stri
 
 let validator: ((doc: unknown) => string[]) | undefined;
 
-/** Schema errors of the Compose files of workloads with overrides; the schema is loaded only when one exists. */
-function overrideErrors(files: Map<string, string>, stack: ResolvedStack, profiles: string[]): Array<[string, string]> {
-  const patched = [...stack.base, ...stack.variants.filter((w) => profiles.includes(w.profile!))].filter((w) => w.composeOverrides.length);
-  if (!patched.length) return [];
+/** Schema errors of a service a Compose override changed; the schema is loaded only when there is one. */
+function overrideErrors(key: string, service: ComposeService): string[] {
   if (!validator) {
     // Loaded lazily: ajv and the schema cost more than a whole synth of a small app.
     const Ajv = optionalModule('ajv', 'Compose overrides').default;
@@ -187,15 +186,5 @@ function overrideErrors(files: Map<string, string>, stack: ResolvedStack, profil
     const validate = ajv.compile(JSON.parse(require('fs').readFileSync(packageFile('schemas/compose-spec.json'), 'utf8')));
     validator = (doc) => (validate(doc) ? [] : (validate.errors ?? []).map((e: any) => `${e.instancePath} ${e.message}`));
   }
-  const { parse } = require('yaml');
-  const out: Array<[string, string]> = [];
-  for (const f of [COMPOSE_BASE_FILE, COMPOSE_ML_FILE]) {
-    const doc = parse(files.get(f)!);
-    for (const w of patched) {
-      if (!doc.services?.[w.key]) continue;
-      const errors = validator({ services: { [w.key]: doc.services[w.key] } });
-      if (errors.length) out.push([w.path, `the Compose override of '${w.key}' makes the service invalid against the Compose schema (${errors.join('; ')}): fix the patch passed to addComposeOverride()`]);
-    }
-  }
-  return out;
+  return validator({ services: { [key]: service } });
 }

@@ -71,7 +71,7 @@ export const kubernetesTarget: Target = {
           else own(obj, `${obj.kind} of '${w.service}'`, w.path, false);
         }
         // objects of the built-in policies are the library's own; those of registered policies are checked
-        for (const [id, objs] of built.policies) for (const obj of objs) own(obj, `an object of policy '${id}' for '${w.service}'`, w.path, !BUILT_IN_POLICIES.some((p) => p.id === id));
+        for (const [id, objs] of built.policies) for (const obj of objs) own(obj, `an object of policy '${id}' for '${w.service}'`, w.path, !BUILT_IN_POLICIES.some((b) => b.policy.id === id));
         const objects = built.policies.size ? [...built.own, ...[...built.policies.values()].flat()] : built.own;
         const file = `${w.service}.yaml`;
         resources.push(file);
@@ -95,17 +95,20 @@ export const kubernetesTarget: Target = {
 
 type Rendered = { own: Array<Record<string, any>>; policies: Map<string, Array<Record<string, any>>>; patched?: string };
 
-/** Policies every workload gets: they render what its own declaration asks for (autoscaling, metrics). */
-const BUILT_IN_POLICIES: readonly KubernetesPolicy[] = [autoscalingPolicy, metricsPolicy];
+/**
+ * Policies every workload gets: they render what its own declaration asks for (autoscaling, metrics), so each runs
+ * only for the workloads that ask.
+ */
+const BUILT_IN_POLICIES: ReadonlyArray<{ policy: KubernetesPolicy; wanted: (w: ResolvedWorkload) => boolean }> = [
+  { policy: autoscalingPolicy, wanted: (w) => w.autoscaling !== undefined },
+  { policy: metricsPolicy, wanted: (w) => w.metrics !== undefined },
+];
 
 /** A workload's own objects (overrides applied) and its policies' objects, by policy id. */
 function renderWorkload(stack: ResolvedStack, w: ResolvedWorkload, profile: string): Rendered {
   let own = workloadObjects(stack, w);
   const policies = new Map<string, Array<Record<string, any>>>();
-  // the built-in policies render only what a workload asks for (autoscaling, metrics): skip them otherwise
-  const registered = [
-    ...(w.autoscaling ? [autoscalingPolicy] : []), ...(w.metrics ? [metricsPolicy] : []), ...w.policies,
-  ];
+  const registered = [...BUILT_IN_POLICIES.filter((b) => b.wanted(w)).map((b) => b.policy), ...w.policies];
   if (!registered.length && !overridesIn(w, profile).length) return { own, policies };
   const ctx: PolicyContext = {
     stackName: stack.name, namespace: stack.namespace, profile, monitoring: stack.monitoring,
