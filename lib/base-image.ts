@@ -110,7 +110,6 @@ export class BaseImage extends Construct {
 
   constructor(scope: Construct, id: string, props: BaseImageProps) {
     super(scope, freeId(scope, id, 'base image'));
-    Object.defineProperty(this, BASE_MARK, { value: true });
     this.flavor = props.flavor;
     this.name = props.name ?? `ml-base-${props.flavor}`;
     this.torchMinor = props.torch ?? '2.4';
@@ -167,3 +166,6 @@ export class BaseImage extends Construct {
 }
 
 const BASE_MARK = Symbol.for('cdk8s-ml.BaseImage');
+
+// On the prototype: every instance (and subclass) carries the mark without a property of its own.
+Object.defineProperty(BaseImage.prototype, BASE_MARK, { value: true });

@@ -174,7 +174,6 @@ export class ClusterPreset {
 
   private constructor(props: ClusterPresetProps) {
     this.props = JSON.parse(JSON.stringify(props ?? {}));
-    Object.defineProperty(this, PRESET_MARK, { value: true });
   }
 
   /** The preset's name. */
@@ -224,3 +223,6 @@ export function checkClusterPreset(scope: IConstruct, preset: unknown): preset i
   if (p.gfdLabels && p.driverCheck) ok = problem(scope, `cluster preset '${p.name}' has GFD labels and a driver check: GFD labels already require a fit driver, so drop driverCheck`);
   return ok;
 }
+
+// On the prototype: every instance (and subclass) carries the mark without a property of its own.
+Object.defineProperty(ClusterPreset.prototype, PRESET_MARK, { value: true });

@@ -23,7 +23,6 @@ export class Cpu {
     /** The amount in millicores. */
     public readonly millis: number,
   ) {
-    Object.defineProperty(this, CPU_MARK, { value: true });
   }
 
   /** The Kubernetes quantity, e.g. `500m` or `2`. */
@@ -43,3 +42,6 @@ export class Cpu {
 }
 
 const CPU_MARK = Symbol.for('cdk8s-ml.Cpu');
+
+// On the prototype: every instance (and subclass) carries the mark without a property of its own.
+Object.defineProperty(Cpu.prototype, CPU_MARK, { value: true });

@@ -73,7 +73,6 @@ export class EnvValue {
     /** Whether a credential-looking name is declared not to hold a credential. */
     public readonly notACredential: boolean,
   ) {
-    Object.defineProperty(this, ENV_MARK, { value: true });
   }
 }
 
@@ -124,3 +123,6 @@ export function expandTemplate(template: string, values: (name: string) => strin
 export function secretPath(ref: SecretKeyRef): string {
   return `${SECRETS_DIR}/${ref.secret}/${ref.key}`;
 }
+
+// On the prototype: every instance (and subclass) carries the mark without a property of its own.
+Object.defineProperty(EnvValue.prototype, ENV_MARK, { value: true });

@@ -27,7 +27,6 @@ export class DeclarationError extends Error {
     super(problems.map((p) => `[${p.path}] ${p.message}`).join('\n'));
     this.name = 'DeclarationError';
     this.problems = problems;
-    Object.defineProperty(this, ERROR_MARK, { value: true });
   }
 }
 
@@ -107,3 +106,6 @@ export function freeId(scope: IConstruct, id: string, what: string): string {
   }
   return id;
 }
+
+// On the prototype: every instance (and subclass) carries the mark without a property of its own.
+Object.defineProperty(DeclarationError.prototype, ERROR_MARK, { value: true });

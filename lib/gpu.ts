@@ -100,7 +100,6 @@ export class GpuRequest {
     /** MIG device UUIDs for Compose, for MIG requests. */
     public readonly deviceIds?: string[],
   ) {
-    Object.defineProperty(this, GPU_MARK, { value: true });
   }
 
   /** Whether the request takes any GPU. */
@@ -143,3 +142,6 @@ export function checkGpuRequest(scope: IConstruct, what: string, request: unknow
   }
   return ok;
 }
+
+// On the prototype: every instance (and subclass) carries the mark without a property of its own.
+Object.defineProperty(GpuRequest.prototype, GPU_MARK, { value: true });

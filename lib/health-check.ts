@@ -77,7 +77,6 @@ export class HealthCheck {
     /** The command, for command checks or the Compose side of HTTP checks. */
     public readonly command?: string[],
   ) {
-    Object.defineProperty(this, HEALTH_MARK, { value: true });
   }
 
   /** The liveness path of an HTTP check. */
@@ -137,3 +136,6 @@ export function checkHealthCheck(scope: IConstruct, hc: unknown, containerPorts:
   }
   return ok && timing;
 }
+
+// On the prototype: every instance (and subclass) carries the mark without a property of its own.
+Object.defineProperty(HealthCheck.prototype, HEALTH_MARK, { value: true });

@@ -94,7 +94,6 @@ export class ImageSource {
     /** The workload whose image this is, for ImageSource.of(). */
     public readonly sameAs?: string,
   ) {
-    Object.defineProperty(this, SOURCE_MARK, { value: true });
   }
 }
 
@@ -164,3 +163,6 @@ export function checkMlBuild(scope: IConstruct, b: MlBuildProps): boolean {
   }
   return ok;
 }
+
+// On the prototype: every instance (and subclass) carries the mark without a property of its own.
+Object.defineProperty(ImageSource.prototype, SOURCE_MARK, { value: true });

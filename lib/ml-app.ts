@@ -108,7 +108,6 @@ export class MlApp extends Construct {
 
   constructor(props: MlAppProps = {}) {
     super(undefined as any, '');
-    Object.defineProperty(this, APP_MARK, { value: true });
     props = props ?? {};
     this.name = props.name ?? 'stack';
     this.registry = props.registry ?? '';
@@ -237,3 +236,6 @@ export function synthOrExit(build: () => MlApp): void {
     throw e;
   }
 }
+
+// On the prototype: every instance (and subclass) carries the mark without a property of its own.
+Object.defineProperty(MlApp.prototype, APP_MARK, { value: true });

@@ -70,7 +70,6 @@ export class ModelSource {
     /** The S3 source, when there is one. */
     public readonly s3?: S3ModelSourceProps,
   ) {
-    Object.defineProperty(this, SOURCE_MARK, { value: true });
   }
 }
 
@@ -103,3 +102,6 @@ export function checkModelSource(scope: IConstruct, source: unknown): source is 
   }
   return ok;
 }
+
+// On the prototype: every instance (and subclass) carries the mark without a property of its own.
+Object.defineProperty(ModelSource.prototype, SOURCE_MARK, { value: true });

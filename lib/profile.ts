@@ -143,7 +143,6 @@ export class Profile extends Construct {
 
   constructor(scope: Construct, id: string, props: ProfileProps = {}) {
     super(scope, freeId(scope, id, 'profile'));
-    Object.defineProperty(this, PROFILE_MARK, { value: true });
     props = props ?? {};
     this.name = props.name ?? id;
     this.flavor = props.flavor ?? ImageFlavor.CPU;
@@ -216,3 +215,6 @@ export class Profile extends Construct {
 }
 
 const PROFILE_MARK = Symbol.for('cdk8s-ml.Profile');
+
+// On the prototype: every instance (and subclass) carries the mark without a property of its own.
+Object.defineProperty(Profile.prototype, PROFILE_MARK, { value: true });

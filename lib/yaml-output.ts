@@ -130,21 +130,23 @@ let text = '';
  * sequence's `- ` so that a first key or item sits on the dash line.
  */
 function block(v: object, indent: string, lead: string, sort: boolean): void {
-  const inner = `${indent}  `;
+  const inner = deeper(indent);
   if (Array.isArray(v)) {
+    const dash = `${indent}- `;
     for (let i = 0; i < v.length; i++) {
       const item = v[i];
-      const dash = `${i === 0 ? lead : indent}- `;
+      const head = i === 0 ? `${lead}- ` : dash;
       const empty = emptyCollection(item);
-      if (item !== null && typeof item === 'object' && empty === undefined) block(item, inner, dash, sort);
-      else text += `${dash}${empty ?? valueText(item, inner)}\n`;
+      if (item !== null && typeof item === 'object' && empty === undefined) block(item, inner, head, sort);
+      else text += `${head}${empty ?? valueText(item, inner)}\n`;
     }
     return;
   }
   const obj = v as Record<string, unknown>;
   const keys = sort ? sortedKeys(obj) : Object.keys(obj);
   let first = true;
-  for (const k of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
     const value = obj[k];
     if (value === undefined) continue;
     const head = (first ? lead : indent) + str(k);
@@ -158,6 +160,17 @@ function block(v: object, indent: string, lead: string, sort: boolean): void {
       text += `${head}: ${empty ?? valueText(value, inner)}\n`;
     }
   }
+}
+
+// Indents by depth, made once: every nested collection would otherwise make its own.
+const INDENTS: string[] = [''];
+
+/** `indent` and two more spaces. */
+function deeper(indent: string): string {
+  const depth = (indent.length >> 1) + 1;
+  // an indent given by a caller may not be one of the table's (an odd number of spaces)
+  if (INDENTS[depth - 1] !== indent) return `${indent}  `;
+  return INDENTS[depth] ??= `${indent}  `;
 }
 
 /** The text of `block(v, ...)` on its own. */

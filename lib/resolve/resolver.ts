@@ -38,6 +38,9 @@ export interface AppDeclaration {
   readonly policies: ResolvedContainer['policies'];
 }
 
+/** What an ML build copies into its image when it does not say. */
+const DEFAULT_COPY: ReadonlyArray<{ readonly from: string; readonly to: string }> = Object.freeze([Object.freeze({ from: 'app', to: '/app/app' })]);
+
 /**
  * Turns the construct tree into one runtime-neutral model: every cross-construct rule is checked here, every
  * default applied here, so that targets only translate. Target-specific checks run after, in the targets.
@@ -248,7 +251,7 @@ function resolveServiceImage(app: MlApp, w: Workload, bases: Map<ImageFlavor, Re
   return {
     name: w.name, path: pathOf(w), context: b.context, dockerfile: dockerfileOf(app, w), synthesized: !b.dockerfile,
     pipPackages: { ...(b.pipPackages ?? {}) }, devPackages: { ...(b.devPackages ?? { debugpy: '1.8.5', watchfiles: '0.24.0' }) },
-    copy: (b.copy ?? [{ from: 'app', to: '/app/app' }]).map((c) => ({ ...c })),
+    copy: (b.copy ?? DEFAULT_COPY).map((c) => ({ ...c })),
     command: w.command ? [...w.command] : undefined, port: w.ports[0]?.port, uid: w.user,
     defaultBase: (bases.get(ImageFlavor.CPU) ?? bases.values().next().value!).ref,
     variants: [...bases].map(([f, base]) => ({ flavor: f, ref: imageRef(app, w, base, false), base })),
@@ -336,17 +339,23 @@ function modelFetch(w: Workload, p: Profile | undefined, volumes: ResolvedContai
   };
 }
 
+// The managed variables every variant of every workload carries: one frozen object each, shared by the model.
+const HOME_ENV: ResolvedEnv = Object.freeze({ name: 'HOME', value: CACHE_DIR });
+const XDG_ENV: ResolvedEnv = Object.freeze({ name: 'XDG_CACHE_HOME', value: CACHE_DIR });
+const TORCH_ENV: ResolvedEnv = Object.freeze({ name: 'TORCH_HOME', value: `${CACHE_DIR}/torch` });
+const NO_GPU_ENV: ResolvedEnv = Object.freeze({ name: 'NVIDIA_VISIBLE_DEVICES', value: 'void' });
+
 function managedEnv(w: Workload, gpu: boolean, ml: boolean): ResolvedEnv[] {
   // The root filesystem is read-only: point every cache at the writable cache mount.
-  const env: ResolvedEnv[] = [{ name: 'HOME', value: CACHE_DIR }, { name: 'XDG_CACHE_HOME', value: CACHE_DIR }];
+  const env: ResolvedEnv[] = [HOME_ENV, XDG_ENV];
   if (ml) {
-    env.push({ name: 'TORCH_HOME', value: `${CACHE_DIR}/torch` });
+    env.push(TORCH_ENV);
     // BLAS and OpenMP otherwise start one thread per host core and thrash inside a CPU limit.
     const threads = String(w.cpuLimit.toThreads());
     env.push({ name: 'OMP_NUM_THREADS', value: threads }, { name: 'MKL_NUM_THREADS', value: threads });
   }
   // The NVIDIA runtime exposes every GPU to a container whose image sets NVIDIA_VISIBLE_DEVICES=all (CUDA images do).
-  if (!gpu) env.push({ name: 'NVIDIA_VISIBLE_DEVICES', value: 'void' });
+  if (!gpu) env.push(NO_GPU_ENV);
   const drain = w.drainSeconds();
   if (drain) env.push({ name: 'SHUTDOWN_TIMEOUT_SECONDS', value: String(drain.timeout) });
   return env;
@@ -368,26 +377,16 @@ function resolveWorkload(
   const build = w.imageSource?.build;
   // dev conveniences (sources synced, reload, a debug port) are for services; a job runs its image as it is
   const dev = !!(p?.dev && build && w._kindSpec().kind !== 'job');
-  const env = [...resolveEnv(w, report), ...managedEnv(w, request !== undefined, !!build)];
-  const hc = w.healthCheck;
-  const firstPort = w.ports[0]?.port;
-  const ports = w.ports.map((x, i) => ({ name: portName(x, i), port: x.port, hostPort: x.hostPort, hostIp: x.hostIp }));
-  if (dev) ports.push({ name: 'debug', port: w.dev.debugPort ?? 5678, hostPort: w.dev.debugHostPort ?? 0, hostIp: '127.0.0.1' });
+  const parts = workloadParts(decl, w, report);
+  const env = [...parts.env, ...managedEnv(w, request !== undefined, !!build)];
+  const ports = dev ? [...parts.ports, { name: 'debug', port: w.dev.debugPort ?? 5678, hostPort: w.dev.debugHostPort ?? 0, hostIp: '127.0.0.1' }] : parts.ports;
   let minDriver: number | undefined;
   if (request) {
     minDriver = base?.cuda ? minDriverMajor(base.cuda) : undefined;
     if (base?.cuda && minDriver === undefined) report(p!, `CUDA ${show(base.cuda)} has no entry in the driver table: add it to CUDA_MIN_DRIVER_MAJOR or use a listed CUDA version`);
   }
-  const devSource = w.dev.source ?? build?.copy?.[0] ?? { from: 'app', to: '/app/app' };
-  const spec = w._kindSpec();
-  const replicated = spec.kind !== 'job' && spec.replicas > 1;
-  const volumes = w.volumes.map((v) => ({
-    name: v.name, claim: `${w.name}-${v.name}`, path: v.path, sizeMiB: v.size ? v.size.toMebibytes() : 1024,
-    readOnly: v.readOnly ?? false, storageClassName: v.storageClassName,
-    perPod: !!w.model.s3 && v.path === MODELS_DIR && replicated && spec.kind === 'service',
-  }));
-  const fetch = modelFetch(w, p, volumes, byName, keyOf, report);
-  const drain = w.drainSeconds();
+  const devSource = w.dev.source ?? build?.copy?.[0] ?? DEFAULT_COPY[0];
+  const fetch = modelFetch(w, p, parts.volumes, byName, keyOf, report);
   const dependencies = [...w.dependencies];
   // The fetch reaches the endpoint from the workload's pod: the endpoint is a dependency of the workload too.
   const endpoint = w.model.s3?.endpoint;
@@ -396,7 +395,7 @@ function resolveWorkload(
     service: w.name,
     key: keyOf(w.name, p?.name),
     profile: p && (keyOf(w.name, p.name) !== w.name) ? p.name : undefined,
-    path: pathOf(w),
+    path: parts.path,
     ml: !!build,
     component: w.component,
     image: build ? imageRef(app, w, base!, dev) : w.imageSource!.ref!,
@@ -409,45 +408,28 @@ function resolveWorkload(
     command: dev ? [...(w.dev.command ?? w.command ?? [])] : (w.command ? [...w.command] : undefined),
     env,
     ports,
-    volumes,
-    scratch: [TMP_DIR, CACHE_DIR, ...w.writablePaths],
-    secrets: dedupe(env.flatMap((e) => (e.secret ? [e.secret] : [])), (x) => x.path),
+    volumes: parts.volumes,
+    scratch: parts.scratch,
+    secrets: parts.secrets,
     modelFetch: fetch,
-    autoscaling: w.autoscaling ? {
-      minReplicas: w.autoscaling.minReplicas, maxReplicas: w.autoscaling.maxReplicas, cpuUtilization: w.autoscaling.cpuUtilization ?? 70,
-      memoryUtilization: w.autoscaling.memoryUtilization, gpuUtilization: w.autoscaling.gpuUtilization ?? 70,
-      inFlightRequests: w.autoscaling.inFlightRequests ? { ...w.autoscaling.inFlightRequests } : undefined,
-      cooldownSeconds: w.autoscaling.cooldown ? w.autoscaling.cooldown.toSeconds() : 300,
-      prometheusUrl: w.autoscaling.prometheusUrl ?? 'http://prometheus-operated.monitoring.svc:9090',
-    } : undefined,
-    metrics: w.metrics ? {
-      port: w.metrics.port, portName: ports.find((x) => x.port === w.metrics!.port)!.name, path: w.metrics.path ?? '/metrics',
-      intervalSeconds: w.metrics.interval ? w.metrics.interval.toSeconds() : 30,
-    } : undefined,
-    egress: w.egress.length ? w.egress.map((e) => ({ cidr: e.cidr, port: e.port, protocol: e.protocol ?? 'TCP' })) : NONE,
-    ingressFrom: w.ingressFrom.length ? w.ingressFrom.map((s) => ({ ...s })) : NONE,
-    drain: drain ? { timeoutSeconds: drain.timeout, preStopSeconds: drain.preStop, graceSeconds: drain.grace } : undefined,
+    autoscaling: parts.autoscaling,
+    metrics: parts.metrics,
+    egress: parts.egress,
+    ingressFrom: parts.ingressFrom,
+    drain: parts.drain,
     binds: dev && p!.devSync === 'bind' ? [{ source: path.posix.normalize(path.posix.join(build!.context, devSource.from)), target: devSource.to }] : NONE,
     watch: dev && p!.devSync === 'watch' ? {
       sync: [{ source: path.posix.normalize(path.posix.join(build!.context, devSource.from)), target: devSource.to }],
       // the Dockerfile holds the pinned requirements: a change there needs a new image
       rebuild: [dockerfileOf(app, w)],
     } : undefined,
-    shmMiB: w.shmSize?.toMebibytes(),
+    shmMiB: parts.shmMiB,
     cpuRequestMillis: w.cpuRequest.millis,
     cpuLimitMillis: w.cpuLimit.millis,
-    memoryRequestMiB: w.memoryRequest.toMebibytes(),
-    memoryLimitMiB: w.memoryLimit.toMebibytes(),
+    memoryRequestMiB: parts.memoryRequestMiB,
+    memoryLimitMiB: parts.memoryLimitMiB,
     gpu: request ? { kind: request.kind, resourceName: request.resourceName, count: request.count, deviceIds: request.deviceIds } : undefined,
-    health: hc ? {
-      kind: hc.kind === HealthCheckKind.HTTP ? 'http' : 'command',
-      path: hc.path,
-      livenessPath: hc.livenessPath,
-      port: hc.kind === HealthCheckKind.HTTP ? hc.port ?? firstPort : undefined,
-      command: hc.command ?? ['curl', '-fsS', `http://127.0.0.1:${hc.port ?? firstPort}${hc.path}`],
-      intervalSeconds: hc.intervalSeconds,
-      startupSeconds: hc.startupSeconds,
-    } : undefined,
+    health: parts.health,
     user: w.user,
     dependsOn: dependencies
       .filter((d) => !p || !byName.get(d.name)!.profiles || byName.get(d.name)!.profiles!.includes(p.name))
@@ -468,7 +450,69 @@ function resolveWorkload(
       report(w, `override for profile ${show(o.profile)} names no declared profile: use one of ${show(decl.profiles.map((x) => x.name))}`);
     }
   }
-  return Object.assign(common, spec);
+  return Object.assign(common, w._kindSpec());
+}
+
+/** What every variant of a workload shares: resolved once per workload, and one object in the model. */
+type WorkloadParts = Pick<ResolvedContainer, 'path' | 'env' | 'ports' | 'volumes' | 'scratch' | 'secrets' | 'autoscaling' | 'metrics'
+  | 'egress' | 'ingressFrom' | 'drain' | 'health' | 'shmMiB' | 'memoryRequestMiB' | 'memoryLimitMiB'>;
+
+const partsOf = new WeakMap<AppDeclaration, Map<Workload, WorkloadParts>>();
+
+/** The parts of `w` that do not depend on the profile (its declared environment without the managed variables). */
+function workloadParts(decl: AppDeclaration, w: Workload, report: Report): WorkloadParts {
+  let byWorkload = partsOf.get(decl);
+  if (!byWorkload) partsOf.set(decl, byWorkload = new Map());
+  let parts = byWorkload.get(w);
+  if (parts) return parts;
+  const env = resolveEnv(w, report);
+  const hc = w.healthCheck;
+  const firstPort = w.ports[0]?.port;
+  const ports = w.ports.map((x, i) => ({ name: portName(x, i), port: x.port, hostPort: x.hostPort, hostIp: x.hostIp }));
+  const spec = w._kindSpec();
+  const replicated = spec.kind !== 'job' && spec.replicas > 1;
+  const drain = w.drainSeconds();
+  parts = {
+    path: pathOf(w),
+    env,
+    ports,
+    volumes: w.volumes.map((v) => ({
+      name: v.name, claim: `${w.name}-${v.name}`, path: v.path, sizeMiB: v.size ? v.size.toMebibytes() : 1024,
+      readOnly: v.readOnly ?? false, storageClassName: v.storageClassName,
+      perPod: !!w.model.s3 && v.path === MODELS_DIR && replicated && spec.kind === 'service',
+    })),
+    scratch: [TMP_DIR, CACHE_DIR, ...w.writablePaths],
+    // the managed variables hold no secret: the declared ones are all
+    secrets: dedupe(env.flatMap((e) => (e.secret ? [e.secret] : [])), (x) => x.path),
+    autoscaling: w.autoscaling ? {
+      minReplicas: w.autoscaling.minReplicas, maxReplicas: w.autoscaling.maxReplicas, cpuUtilization: w.autoscaling.cpuUtilization ?? 70,
+      memoryUtilization: w.autoscaling.memoryUtilization, gpuUtilization: w.autoscaling.gpuUtilization ?? 70,
+      inFlightRequests: w.autoscaling.inFlightRequests ? { ...w.autoscaling.inFlightRequests } : undefined,
+      cooldownSeconds: w.autoscaling.cooldown ? w.autoscaling.cooldown.toSeconds() : 300,
+      prometheusUrl: w.autoscaling.prometheusUrl ?? 'http://prometheus-operated.monitoring.svc:9090',
+    } : undefined,
+    metrics: w.metrics ? {
+      port: w.metrics.port, portName: ports.find((x) => x.port === w.metrics!.port)!.name, path: w.metrics.path ?? '/metrics',
+      intervalSeconds: w.metrics.interval ? w.metrics.interval.toSeconds() : 30,
+    } : undefined,
+    egress: w.egress.length ? w.egress.map((e) => ({ cidr: e.cidr, port: e.port, protocol: e.protocol ?? 'TCP' })) : NONE,
+    ingressFrom: w.ingressFrom.length ? w.ingressFrom.map((s) => ({ ...s })) : NONE,
+    drain: drain ? { timeoutSeconds: drain.timeout, preStopSeconds: drain.preStop, graceSeconds: drain.grace } : undefined,
+    health: hc ? {
+      kind: hc.kind === HealthCheckKind.HTTP ? 'http' : 'command',
+      path: hc.path,
+      livenessPath: hc.livenessPath,
+      port: hc.kind === HealthCheckKind.HTTP ? hc.port ?? firstPort : undefined,
+      command: hc.command ?? ['curl', '-fsS', `http://127.0.0.1:${hc.port ?? firstPort}${hc.path}`],
+      intervalSeconds: hc.intervalSeconds,
+      startupSeconds: hc.startupSeconds,
+    } : undefined,
+    shmMiB: w.shmSize?.toMebibytes(),
+    memoryRequestMiB: w.memoryRequest.toMebibytes(),
+    memoryLimitMiB: w.memoryLimit.toMebibytes(),
+  };
+  byWorkload.set(w, parts);
+  return parts;
 }
 
 // The model of a large app holds tens of thousands of variants; what is the same in many of them is one object.
@@ -525,17 +569,21 @@ function resolveManifests(app: MlApp, decl: AppDeclaration, profiles: Profile[],
   });
 }
 
-/** What a path is on disk, asked once per path per synth: many workloads share one build context. */
-type PathKind = (p: string) => 'folder' | 'file' | 'other' | 'missing';
+/**
+ * What a path under a folder is on disk, asked once per path per synth: many workloads share one build context
+ * (the joined path is kept too, joining costs more than the lookup).
+ */
+type PathKind = (...parts: string[]) => 'folder' | 'file' | 'other' | 'missing';
 
 function pathKinds(): PathKind {
   const seen = new Map<string, ReturnType<PathKind>>();
-  return (p) => {
-    let kind = seen.get(p);
+  return (...parts) => {
+    const key = parts.join('\u0000');
+    let kind = seen.get(key);
     if (kind === undefined) {
-      const st = fs.statSync(p, { throwIfNoEntry: false });
+      const st = fs.statSync(path.join(...parts), { throwIfNoEntry: false });
       kind = !st ? 'missing' : st.isDirectory() ? 'folder' : st.isFile() ? 'file' : 'other';
-      seen.set(p, kind);
+      seen.set(key, kind);
     }
     return kind;
   };
@@ -543,27 +591,26 @@ function pathKinds(): PathKind {
 
 function checkBuildContext(rootDir: string, w: Workload, report: Report, kindOf: PathKind): void {
   const b = w.imageSource!.build!;
-  const context = path.join(rootDir, b.context);
-  if (kindOf(context) !== 'folder') {
+  if (kindOf(rootDir, b.context) !== 'folder') {
     report(w, `build context ${show(b.context)} is not a folder under ${rootDir}: create it or fix the path`);
     return;
   }
   if (b.dockerfile) {
-    const file = path.join(context, b.dockerfile);
     const shown = show(path.posix.join(b.context, b.dockerfile));
-    if (kindOf(file) === 'missing') {
+    const kind = kindOf(rootDir, b.context, b.dockerfile);
+    if (kind === 'missing') {
       report(w, `dockerfile ${shown} does not exist: create it, or drop 'dockerfile' to have one synthesized`);
       return;
     }
-    if (kindOf(file) !== 'file') {
+    if (kind !== 'file') {
       report(w, `dockerfile ${shown} is not a file: point 'dockerfile' at the Dockerfile itself`);
       return;
     }
-    const problem = checkServiceDockerfile(fs.readFileSync(file, 'utf8'));
+    const problem = checkServiceDockerfile(fs.readFileSync(path.join(rootDir, b.context, b.dockerfile), 'utf8'));
     if (problem) report(w, `dockerfile ${shown} ${problem}`);
   }
-  for (const c of b.copy ?? [{ from: 'app', to: '/app/app' }]) {
-    if (kindOf(path.join(context, c.from)) === 'missing') report(w, `copy source ${show(path.posix.join(b.context, c.from))} does not exist: create it or fix 'copy'`);
+  for (const c of b.copy ?? DEFAULT_COPY) {
+    if (kindOf(rootDir, b.context, c.from) === 'missing') report(w, `copy source ${show(path.posix.join(b.context, c.from))} does not exist: create it or fix 'copy'`);
   }
 }
 
@@ -608,10 +655,13 @@ function checkDerivedNames(
       if (o !== undefined) report(scope, `Compose service key '${w.modelFetch.key}' (the model fetch of ${source}) is also derived by ${o}: rename one workload`);
       keys.set(w.modelFetch.key, `the model fetch of ${source}`);
     }
-    for (const b of [...w.binds, ...(w.watch?.sync ?? [])]) {
-      const overlap = [...w.volumes.map((v) => [v.path, `volume '${v.name}'`]), ...w.scratch.map((p) => [p, 'a writable path'])]
-        .find(([p]) => p === b.target || p.startsWith(`${b.target}/`) || b.target.startsWith(`${p}/`));
-      if (overlap) report(scope, `the dev source bind mount at '${b.target}' overlaps ${overlap[1]} at '${overlap[0]}' in profile '${w.profile}', so one hides the other: set devSource (dev.source) to another path`);
+    for (const b of w.watch ? [...w.binds, ...w.watch.sync] : w.binds) {
+      const hides = (p: string) => p === b.target || p.startsWith(`${b.target}/`) || b.target.startsWith(`${p}/`);
+      const volume = w.volumes.find((v) => hides(v.path));
+      const scratch = volume ? undefined : w.scratch.find(hides);
+      if (volume || scratch !== undefined) {
+        report(scope, `the dev source bind mount at '${b.target}' overlaps ${volume ? `volume '${volume.name}'` : 'a writable path'} at '${volume ? volume.path : scratch}' in profile '${w.profile}', so one hides the other: set devSource (dev.source) to another path`);
+      }
     }
     for (const v of w.volumes) {
       claim(v.claim, `volume '${v.name}' of ${w.path}`, scope);

@@ -57,6 +57,7 @@ const state = new Int32Array(workerData.state);
 const errors = workerData.errors;
 let failed = false;
 const open = new Map();
+// a message is a batch: [op, a, b, op, a, b, ...] and the KiB of content it carries
 parentPort.on('message', (m) => {
   if (m === 'end') {
     for (const fd of open.values()) fs.closeSync(fd);
@@ -64,8 +65,9 @@ parentPort.on('message', (m) => {
     Atomics.notify(state, 1);
     return;
   }
-  const [op, a, b, kib] = m;
-  if (!failed) {
+  const [ops, kib] = m;
+  for (let i = 0; i < ops.length && !failed; i += 3) {
+    const op = ops[i], a = ops[i + 1], b = ops[i + 2];
     try {
       if (op === 'mkdir') fs.mkdirSync(a, { recursive: true });
       else if (op === 'link') fs.linkSync(a, b);
@@ -87,6 +89,10 @@ parentPort.on('message', (m) => {
 
 /** At most this much content (KiB) waits for the background threads: memory stays bounded on a slow disk. */
 const IN_FLIGHT_KIB = 2 * 1024;
+
+/** Changes are posted in batches of about this many operations or KiB: a message costs more than a small file's write. */
+const BATCH_OPS = 32;
+const BATCH_KIB = 128;
 
 /** One background thread and its state. */
 function startWorker(state: Int32Array) {
@@ -110,25 +116,35 @@ function backgroundOps(threads: number): FileOps {
     return Math.abs(h) % threads;
   };
   const inFlight = () => states.reduce((n, st) => n + Atomics.load(st, 0), 0);
-  // content is posted with its size, and waits while too much is already on its way
-  const send = (i: number, op: string, target: string, content: string) => {
-    const kib = Math.ceil(content.length / 1024);
+  const batches = workers.map(() => ({ ops: [] as unknown[], kib: 0 }));
+  // a batch is posted with the size of its content, and waits while too much is already on its way
+  const flush = (i: number) => {
+    const b = batches[i];
+    if (!b.ops.length) return;
     while (inFlight() > IN_FLIGHT_KIB) Atomics.wait(states[0], 0, Atomics.load(states[0], 0), 20);
-    Atomics.add(states[i], 0, kib);
-    workers[i].worker.postMessage([op, target, content, kib]);
+    Atomics.add(states[i], 0, b.kib);
+    workers[i].worker.postMessage([b.ops, b.kib]);
+    batches[i] = { ops: [], kib: 0 };
+  };
+  const send = (i: number, op: string, target: string, content?: string) => {
+    const b = batches[i];
+    b.ops.push(op, target, content);
+    if (op === 'write' || op === 'append') b.kib += Math.ceil(content!.length / 1024);
+    if (b.ops.length >= BATCH_OPS * 3 || b.kib >= BATCH_KIB) flush(i);
   };
   return {
-    mkdir: (folder) => workers[pick(folder)].worker.postMessage(['mkdir', folder]),
-    link: (existing, target) => workers[pick(path.dirname(target))].worker.postMessage(['link', existing, target]),
+    mkdir: (folder) => send(pick(folder), 'mkdir', folder),
+    link: (existing, target) => send(pick(path.dirname(target)), 'link', existing, target),
     write: (target, content) => send(pick(path.dirname(target)), 'write', target, content),
     open: (target) => {
       const i = pick(path.dirname(target));
-      workers[i].worker.postMessage(['open', target]);
-      return { append: (chunk) => send(i, 'append', target, chunk), close: () => workers[i].worker.postMessage(['close', target]) };
+      send(i, 'open', target);
+      return { append: (chunk) => send(i, 'append', target, chunk), close: () => send(i, 'close', target) };
     },
     finish: () => {
       let failure: string | undefined;
       workers.forEach((w, i) => {
+        flush(i);
         w.worker.postMessage('end');
         while (Atomics.load(states[i], 1) === 0) Atomics.wait(states[i], 1, 0, 1000);
         if (Atomics.load(states[i], 1) === 2) failure ??= String(receiveMessageOnPort(w.errors)?.message ?? 'a background write failed');

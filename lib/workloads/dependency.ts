@@ -26,7 +26,6 @@ export class Dependency {
     /** Whether it may be missing from a profile. */
     public readonly optional: boolean,
   ) {
-    Object.defineProperty(this, DEPENDENCY_MARK, { value: true });
   }
 
   /** The name of the workload depended on. */
@@ -36,3 +35,6 @@ export class Dependency {
 }
 
 const DEPENDENCY_MARK = Symbol.for('cdk8s-ml.Dependency');
+
+// On the prototype: every instance (and subclass) carries the mark without a property of its own.
+Object.defineProperty(Dependency.prototype, DEPENDENCY_MARK, { value: true });

@@ -336,7 +336,6 @@ export abstract class Workload extends Construct {
 
   protected constructor(scope: Construct, id: string, props: WorkloadProps, defaults: { component: string }) {
     super(scope, freeId(scope, id, 'workload'));
-    Object.defineProperty(this, WORKLOAD_MARK, { value: true });
     props = props ?? {};
     this.name = props.name ?? id;
     this.imageSource = typeof props.image === 'string' ? ImageSource.registry(props.image) : props.image;
@@ -649,3 +648,6 @@ function describeSize(size: unknown): unknown {
 export function workloadsOf(scope: IConstruct): Workload[] {
   return scope.node.findAll().filter(Workload.isWorkload);
 }
+
+// On the prototype: every instance (and subclass) carries the mark without a property of its own.
+Object.defineProperty(Workload.prototype, WORKLOAD_MARK, { value: true });

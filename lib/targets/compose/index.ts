@@ -57,7 +57,13 @@ export const composeTarget: Target = {
 
   render(stack: ResolvedStack, profiles: string[], emit: EmitFile, report: ReportProblem): void {
     const composeDir = path.posix.join(stack.outdir, COMPOSE_DIR);
-    const rel = (p: string) => path.posix.relative(composeDir, p) || '.';
+    // the same few build contexts and sources come back for every variant: each path is made relative once
+    const relative = new Map<string, string>();
+    const rel = (p: string) => {
+      let r = relative.get(p);
+      if (r === undefined) relative.set(p, (r = path.posix.relative(composeDir, p) || '.'));
+      return r;
+    };
     const variants = stack.variants.filter((w) => profiles.includes(w.profile!));
     const baseExtras: ComposeExtras = { services: {}, networks: [] };
     const mlExtras: ComposeExtras = { services: {}, networks: [] };
