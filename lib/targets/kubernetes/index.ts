@@ -53,7 +53,8 @@ export const kubernetesTarget: Target = {
           report(path, `${source} in profile '${profile}' is not a valid Kubernetes object (${errors.join('; ')}): fix it`);
           return;
         }
-        const id = `${obj.apiVersion.split('/').length > 1 ? obj.apiVersion.split('/')[0] : ''}/${obj.kind}/${obj.metadata.namespace ?? stack.namespace ?? ''}/${obj.metadata.name}`;
+        const slash = obj.apiVersion.indexOf('/');
+        const id = `${slash >= 0 ? obj.apiVersion.slice(0, slash) : ''}/${obj.kind}/${obj.metadata.namespace ?? stack.namespace ?? ''}/${obj.metadata.name}`;
         const other = seen.get(id);
         if (other) report(path, `${source} and ${other} are both ${obj.kind} '${obj.metadata.name}' in profile '${profile}': rename one`);
         seen.set(id, source);

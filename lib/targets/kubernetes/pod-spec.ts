@@ -142,7 +142,7 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): K8s 
  * @internal
  */
 export function escapeExpansion(value: string): string {
-  return value.replace(/\$/g, '$$$$');
+  return value.includes('$') ? value.replace(/\$/g, '$$$$') : value;
 }
 
 function secretSources(secrets: ResolvedWorkload['secrets']): K8s[] {
