@@ -101,9 +101,12 @@ function escapeInvisible(text: string): string {
  * @internal
  */
 export function freeId(scope: IConstruct, id: string, what: string): string {
-  if (scope?.node?.tryFindChild(id)) {
-    fail(scope, `${what} id ${show(id)} is already used under ${show(pathOf(scope))}: give each construct its own id`);
+  const found: unknown = scope?.node?.tryFindChild(id);
+  // constructs keeps children in a plain object, so a member of Object.prototype ('constructor') looks taken
+  if (found && !(found as IConstruct).node) {
+    fail(scope, `${what} id ${show(id)} is the name of a JavaScript object member, which the constructs library cannot use as a child id: choose another, e.g. ${show(`${id}-1`)}`);
   }
+  if (found) fail(scope, `${what} id ${show(id)} is already used under ${show(pathOf(scope))}: give each construct its own id`);
   return id;
 }
 

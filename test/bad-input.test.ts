@@ -27,6 +27,9 @@ const cases: Case[] = [
   ...(['Bad_Name', 'a'.repeat(64), '1abc', '-a', 'a-', 'a.b', 'A', 'a b', 'ä', 'web\n'] as const).map((n): Case =>
     [`workload name ${JSON.stringify(n)}`, (a) => { svc(a, 'x', { name: n }); }, 'x', JSON.stringify(n).slice(1, -1), DNS1035]),
   ['workload name empty', (a) => { svc(a, 'x', { name: '' }); }, 'x', "workload name ''", DNS1035],
+  // constructs keeps children in a plain object: an id named like an Object.prototype member is refused as such
+  ['workload id constructor', (a) => { svc(a, 'constructor'); }, '<root>', "workload id 'constructor'", /JavaScript object member.*'constructor-1'/],
+  ['profile id constructor', (a) => { new Profile(a, 'constructor'); }, '<root>', "profile id 'constructor'", /JavaScript object member/],
   // port names: IANA service names
   ...(['a--b', 'HTTP', 'a_b', '1234', 'abcdefghijklmnop', '-a', 'a-'] as const).map((n): Case =>
     [`port name ${n}`, (a) => { svc(a, 'a', { ports: [{ port: 80, name: n }] }); }, 'a', `'${n}'`, /at most 15 lower-case letters, digits and '-', with at least one letter and no '--'/]),

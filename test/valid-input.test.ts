@@ -32,6 +32,25 @@ describe('unusual but valid input is accepted and means what was declared', () =
     valid(files);
   });
 
+  test('environment variables named like JavaScript object members keep their values in both runtimes', () => {
+    // valid POSIX names that a plain object would confuse with its prototype's members
+    const names = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__'];
+    const app = newApp();
+    const env: Record<string, string> = {};
+    names.forEach((n, i) => Object.defineProperty(env, n, { value: `v${i}`, enumerable: true }));
+    new Service(app, 'api', { image: 'nginx:1.27', env: { ...env, REF: EnvValue.expand('${toString}-x') } });
+    const files = app.synthFiles();
+    const compose = parseYaml(files.get(BASE)!).services.api.environment;
+    const dep = parseStream(files.get('k8s/cpu/api.yaml')!).find((o) => o.kind === 'Deployment');
+    const k8sEnv = dep.spec.template.spec.containers[0].env;
+    names.forEach((n, i) => {
+      expect(Object.prototype.hasOwnProperty.call(compose, n) && compose[n]).toBe(`v${i}`);
+      expect(k8sEnv.find((e: any) => e.name === n)?.value).toBe(`v${i}`);
+    });
+    expect(compose.REF).toBe('v1-x');
+    valid(files);
+  });
+
   test('a version like 1.0.0-RC1 tags every image and is the version label', () => {
     const app = newApp();
     mlService(app, 'svc', { version: '1.0.0-RC1' });

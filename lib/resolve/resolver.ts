@@ -264,7 +264,7 @@ function resolveEnv(w: Workload, report: Report): ResolvedEnv[] {
   const visiting = new Set<string>();
   const valueOf = (name: string): ResolvedEnv | undefined => {
     if (out.has(name)) return out.get(name);
-    const v: EnvValue | undefined = declared[name];
+    const v: EnvValue | undefined = Object.prototype.hasOwnProperty.call(declared, name) ? declared[name] : undefined;
     if (!v) return undefined;
     let r: ResolvedEnv;
     if (v.type === 'secret') {

@@ -326,7 +326,8 @@ export abstract class Workload extends Construct {
   public readonly egress: ExternalEndpoint[];
   /** Who reaches published ports under network isolation. */
   public readonly ingressFrom: IngressSource[];
-  private readonly _env: Record<string, EnvValue> = {};
+  // no prototype: a variable may be named `constructor` or `__proto__`
+  private readonly _env: Record<string, EnvValue> = Object.create(null);
   private readonly _volumes: PersistentVolume[];
   private readonly _writablePaths: string[];
   private readonly _dependsOn: Dependency[] = [];
@@ -404,7 +405,7 @@ export abstract class Workload extends Construct {
       problem(this, `environment variable ${name} is set by cdk8s-ml (cache dir, thread counts, GPU visibility): remove it from the declaration`);
       return;
     }
-    if (name in this._env) {
+    if (Object.prototype.hasOwnProperty.call(this._env, name)) {
       problem(this, `environment variable ${name} is declared twice: declare each variable once`);
       return;
     }
