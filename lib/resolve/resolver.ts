@@ -151,14 +151,16 @@ export function resolve(decl: AppDeclaration): ResolvedStack {
   const base: ResolvedWorkload[] = [];
   const variants: ResolvedWorkload[] = [];
   for (const w of workloads) {
+    // what does not depend on the profile is resolved once, and shared by the workload's variants
+    const parts = workloadParts(w, report);
     if (!isPerProfile(w)) {
-      base.push(resolveWorkload(app, decl, w, undefined, undefined, byName, keyOf, report));
+      base.push(resolveWorkload(app, decl, w, parts, undefined, undefined, byName, keyOf, report));
       continue;
     }
     for (const p of profiles) {
       if (w.profiles && !w.profiles.includes(p.name)) continue;
       const bi = w.imageSource?.build ? baseFor(w, p.flavor) : undefined;
-      variants.push(resolveWorkload(app, decl, w, p, bi, byName, keyOf, report));
+      variants.push(resolveWorkload(app, decl, w, parts, p, bi, byName, keyOf, report));
     }
   }
   const built = workloads.filter((w) => w.imageSource?.build && !w.imageSource.sameAs);
@@ -370,14 +372,13 @@ function gpuIn(w: Workload, p: Profile | undefined): GpuRequest | undefined {
 }
 
 function resolveWorkload(
-  app: MlApp, decl: AppDeclaration, w: Workload, p: Profile | undefined, base: ResolvedBaseImage | undefined,
+  app: MlApp, decl: AppDeclaration, w: Workload, parts: WorkloadParts, p: Profile | undefined, base: ResolvedBaseImage | undefined,
   byName: Map<string, Workload>, keyOf: (name: string, profile: string | undefined) => string, report: Report,
 ): ResolvedWorkload {
   const request = gpuIn(w, p);
   const build = w.imageSource?.build;
   // dev conveniences (sources synced, reload, a debug port) are for services; a job runs its image as it is
   const dev = !!(p?.dev && build && w._kindSpec().kind !== 'job');
-  const parts = workloadParts(decl, w, report);
   const env = [...parts.env, ...managedEnv(w, request !== undefined, !!build)];
   const ports = dev ? [...parts.ports, { name: 'debug', port: w.dev.debugPort ?? 5678, hostPort: w.dev.debugHostPort ?? 0, hostIp: '127.0.0.1' }] : parts.ports;
   let minDriver: number | undefined;
@@ -457,14 +458,8 @@ function resolveWorkload(
 type WorkloadParts = Pick<ResolvedContainer, 'path' | 'env' | 'ports' | 'volumes' | 'scratch' | 'secrets' | 'autoscaling' | 'metrics'
   | 'egress' | 'ingressFrom' | 'drain' | 'health' | 'shmMiB' | 'memoryRequestMiB' | 'memoryLimitMiB'>;
 
-const partsOf = new WeakMap<AppDeclaration, Map<Workload, WorkloadParts>>();
-
 /** The parts of `w` that do not depend on the profile (its declared environment without the managed variables). */
-function workloadParts(decl: AppDeclaration, w: Workload, report: Report): WorkloadParts {
-  let byWorkload = partsOf.get(decl);
-  if (!byWorkload) partsOf.set(decl, byWorkload = new Map());
-  let parts = byWorkload.get(w);
-  if (parts) return parts;
+function workloadParts(w: Workload, report: Report): WorkloadParts {
   const env = resolveEnv(w, report);
   const hc = w.healthCheck;
   const firstPort = w.ports[0]?.port;
@@ -472,7 +467,7 @@ function workloadParts(decl: AppDeclaration, w: Workload, report: Report): Workl
   const spec = w._kindSpec();
   const replicated = spec.kind !== 'job' && spec.replicas > 1;
   const drain = w.drainSeconds();
-  parts = {
+  return {
     path: pathOf(w),
     env,
     ports,
@@ -511,8 +506,6 @@ function workloadParts(decl: AppDeclaration, w: Workload, report: Report): Workl
     memoryRequestMiB: w.memoryRequest.toMebibytes(),
     memoryLimitMiB: w.memoryLimit.toMebibytes(),
   };
-  byWorkload.set(w, parts);
-  return parts;
 }
 
 // The model of a large app holds tens of thousands of variants; what is the same in many of them is one object.

@@ -19,7 +19,7 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
   if (w.build) {
     s.build = {
       context: rel(w.build.context),
-      dockerfile: dockerfileIn(w.build.context, w.build.dockerfile),
+      dockerfile: path.posix.relative(w.build.context, w.build.dockerfile),
       target: w.build.target,
       args: { ...w.build.args },
     };
@@ -104,19 +104,6 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
   return s;
 }
 
-const dockerfiles = new Map<string, string>();
-
-/** The Dockerfile's path relative to the build context (a context's Dockerfiles repeat across variants). */
-function dockerfileIn(context: string, dockerfile: string): string {
-  const key = `${context}\u0000${dockerfile}`;
-  let r = dockerfiles.get(key);
-  if (r === undefined) {
-    if (dockerfiles.size > 10_000) dockerfiles.clear();
-    dockerfiles.set(key, (r = path.posix.relative(context, dockerfile)));
-  }
-  return r;
-}
-
 /**
  * The one-shot service that fetches a workload's model into its volume before the workload starts: the same image
  * (its base carries the fetcher), the same restrictions, `restart: "no"`, waiting for the endpoint to be healthy.
@@ -127,7 +114,7 @@ export function composeFetchService(w: ResolvedWorkload, rel: (p: string) => str
   const s: ComposeService = {};
   if (w.profile) s.profiles = [w.profile];
   s.image = w.image;
-  if (w.build) s.build = { context: rel(w.build.context), dockerfile: dockerfileIn(w.build.context, w.build.dockerfile), target: w.build.target, args: { ...w.build.args } };
+  if (w.build) s.build = { context: rel(w.build.context), dockerfile: path.posix.relative(w.build.context, w.build.dockerfile), target: w.build.target, args: { ...w.build.args } };
   s.command = [...f.command];
   s.user = `${w.user}:${w.user}`;
   s.read_only = true;
