@@ -1,5 +1,5 @@
 /*
- * npm run bench [-- --sizes 10,100,1000,10000 --runs 5 --no-cli]
+ * npm run bench [-- --sizes 10,100,1000,10000 --runs 5 --no-cli --no-settle]
  *
  * Times three ways of writing the same files for N ML services (every target: Compose, Kubernetes, Dockerfiles,
  * bake, workflow):
@@ -33,6 +33,57 @@ function arg(name: string, fallback: string): string {
 
 // Every side writes to the project's own folder on disk (.bench/, git-ignored), where a real synth writes.
 const SCRATCH = path.join(ROOT, '.bench');
+
+/*
+ * Deleting files makes creating files slow for minutes on some disks, this machine's among them: on ext4 without a
+ * journal, allocating an inode skips every inode number freed less than 60 s ago (360 s while its inode table block
+ * has unwritten changes, which new files in the same block make), reading the inode table block for each, unless
+ * that block is no longer cached (fs/ext4/ialloc.c, recently_deleted()). After a run's 4000 files are deleted,
+ * creating a file costs up to 1 ms of kernel time instead of 0.05 ms. So no tree is deleted until every time is
+ * taken (keep() holds them), and the bench starts on a settled disk (settle()).
+ */
+const RECENTLY_DELETED_MS = 361_000;
+const kept: string[] = [];
+
+function keep(root: string): void {
+  kept.push(root);
+}
+
+/**
+ * Writes every change back and drops the kernel's clean caches, which ends the slow period at once; false where
+ * that is not allowed (it needs root) or not Linux.
+ */
+function dropCaches(): boolean {
+  execFileSync('sync');
+  try {
+    fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes the trees of this bench after every time is taken, and leaves the disk settled when asked and allowed. */
+function removeTrees(settled: boolean): void {
+  for (const root of kept.splice(0)) fs.rmSync(root, { recursive: true, force: true });
+  if (settled) dropCaches();
+}
+
+/**
+ * Removes what an interrupted bench left, then settles the disk: drops the kernel's caches, or, where that is not
+ * allowed, waits until no inode freed in .bench/ is recent any more.
+ */
+function settle(): void {
+  const existed = fs.existsSync(SCRATCH);
+  if (existed) for (const e of fs.readdirSync(SCRATCH)) fs.rmSync(path.join(SCRATCH, e), { recursive: true, force: true });
+  if (dropCaches() || !existed) return;
+  // the folder's mtime is its last removal (a bench removes its trees last)
+  const wait = fs.statSync(SCRATCH).mtimeMs + RECENTLY_DELETED_MS - Date.now();
+  if (wait > 0) {
+    process.stderr.write(`waiting ${Math.ceil(wait / 1000)} s for the inodes freed in ${path.relative(ROOT, SCRATCH)}/ to become reusable at full speed (as root, the bench drops the kernel's caches instead)\n`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait);
+  }
+}
 
 function workRoot(): string {
   fs.mkdirSync(SCRATCH, { recursive: true });
@@ -117,7 +168,7 @@ function measure(n: number, runs: number): { sides: Record<Side, Measured>; file
       files = lib.size;
       difference = others.map((t, i) => { const d = treeDifference(lib, t); return d && `${SIDES[i + 1]}: ${d}`; }).find(Boolean);
     }
-    for (const root of roots.values()) fs.rmSync(root, { recursive: true, force: true });
+    for (const root of roots.values()) keep(root);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const sides = Object.fromEntries(SIDES.map((side) => {
@@ -149,7 +200,7 @@ function secondSynthRewritesNothing(n: number): boolean {
   const before = stamp();
   runLibrary(n, root);
   const same = stamp() === before;
-  fs.rmSync(root, { recursive: true, force: true });
+  keep(root);
   return same;
 }
 
@@ -193,12 +244,14 @@ function main(): void {
   }
   const sizes = arg('sizes', '10,100,1000,10000').split(',').map(Number);
   const runs = Number(arg('runs', '5'));
+  const settled = !process.argv.includes('--no-settle');
+  if (settled) settle();
   const rows: Array<{ n: number; files: number; difference?: string } & Record<Side, Measured>> = [];
   for (const n of sizes) {
     const m = measure(n, runs);
     rows.push({ n, files: m.files, difference: m.difference, ...m.sides });
   }
-  console.log(`In-process synth to ${path.relative(ROOT, SCRATCH)}/ (disk), interleaved, median of ${runs} runs, ${os.cpus().length} x ${os.cpus()[0].model.trim()}, node ${process.version}`);
+  console.log(`In-process synth to ${path.relative(ROOT, SCRATCH)}/ (disk, no tree deleted until every time is taken), interleaved, median of ${runs} runs, ${os.cpus().length} x ${os.cpus()[0].model.trim()}, node ${process.version}`);
   console.log('');
   const range = (m: Measured) => `${m.range[0].toFixed(0)}–${m.range[1].toFixed(0)}`;
   console.log('| N | files | library ms | baseline ms | floor ms | library / baseline | library / floor | peak memory: library | baseline | floor |');
@@ -234,6 +287,7 @@ function main(): void {
   }
   console.log('');
   for (const [what, ok] of checks) console.log(`${ok ? 'met    ' : 'MISSED '} ${what}`);
+  removeTrees(settled);
 }
 
 main();
