@@ -54,8 +54,8 @@ function keep(root: string): void {
  * that is not allowed (it needs root) or not Linux.
  */
 function dropCaches(): boolean {
-  execFileSync('sync');
   try {
+    execFileSync('sync');
     fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
     return true;
   } catch {
