@@ -40,14 +40,10 @@ const SCRATCH = path.join(ROOT, '.bench');
  * has unwritten changes, which new files in the same block make), reading the inode table block for each, unless
  * that block is no longer cached (fs/ext4/ialloc.c, recently_deleted()). After a run's 4000 files are deleted,
  * creating a file costs up to 1 ms of kernel time instead of 0.05 ms. So no tree is deleted until every time is
- * taken (keep() holds them), and the bench starts on a settled disk (settle()).
+ * taken (`kept` holds them), and the bench starts on a settled disk (settle()).
  */
 const RECENTLY_DELETED_MS = 361_000;
 const kept: string[] = [];
-
-function keep(root: string): void {
-  kept.push(root);
-}
 
 /**
  * Writes every change back and drops the kernel's clean caches, which ends the slow period at once; false where
@@ -168,7 +164,7 @@ function measure(n: number, runs: number): { sides: Record<Side, Measured>; file
       files = lib.size;
       difference = others.map((t, i) => { const d = treeDifference(lib, t); return d && `${SIDES[i + 1]}: ${d}`; }).find(Boolean);
     }
-    for (const root of roots.values()) keep(root);
+    kept.push(...roots.values());
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const sides = Object.fromEntries(SIDES.map((side) => {
@@ -200,7 +196,7 @@ function secondSynthRewritesNothing(n: number): boolean {
   const before = stamp();
   runLibrary(n, root);
   const same = stamp() === before;
-  keep(root);
+  kept.push(root);
   return same;
 }
 

@@ -3,6 +3,7 @@ import { freeId, problem, show } from './errors';
 import { ImageFlavor } from './image-flavor';
 import { assertDnsLabel, assertInteger } from './names';
 import { TORCH_RELEASES, supportedCpuPairs, supportedCudaPairs } from './version-matrix';
+import { typeMark } from './type-mark';
 
 /**
  * The shared runtime packages of both base images (ADR-007), pinned so that a rebuild gives the same layers.
@@ -82,7 +83,7 @@ const PIN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export class BaseImage extends Construct {
   /** Whether `x` is a BaseImage. */
   public static isBaseImage(x: unknown): x is BaseImage {
-    return x !== null && typeof x === 'object' && (x as any)[BASE_MARK] === true;
+    return isMarked(x);
   }
 
   /** CPU or CUDA. */
@@ -165,7 +166,4 @@ export class BaseImage extends Construct {
   }
 }
 
-const BASE_MARK = Symbol.for('cdk8s-ml.BaseImage');
-
-// On the prototype: every instance (and subclass) carries the mark without a property of its own.
-Object.defineProperty(BaseImage.prototype, BASE_MARK, { value: true });
+const isMarked = typeMark(BaseImage, 'BaseImage');

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { problem, show } from './errors';
 import { assertDnsSubdomain, assertLabelValue } from './names';
+import { typeMark } from './type-mark';
 
 /** A toleration of a node taint. */
 export interface GpuToleration {
@@ -85,7 +86,6 @@ export interface ClusterPresetProps {
   readonly driverCheck?: boolean;
 }
 
-const PRESET_MARK = Symbol.for('cdk8s-ml.ClusterPreset');
 // Kubernetes label keys: an optional DNS-subdomain prefix and a name of at most 63 characters.
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
@@ -166,7 +166,7 @@ export class ClusterPreset {
 
   /** Whether `x` is a ClusterPreset (also one made by another copy of the library). */
   public static isClusterPreset(x: unknown): x is ClusterPreset {
-    return x !== null && typeof x === 'object' && (x as any)[PRESET_MARK] === true;
+    return isMarked(x);
   }
 
   /** The parts. */
@@ -224,5 +224,4 @@ export function checkClusterPreset(scope: IConstruct, preset: unknown): preset i
   return ok;
 }
 
-// On the prototype: every instance (and subclass) carries the mark without a property of its own.
-Object.defineProperty(ClusterPreset.prototype, PRESET_MARK, { value: true });
+const isMarked = typeMark(ClusterPreset, 'ClusterPreset');

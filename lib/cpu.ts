@@ -1,3 +1,5 @@
+import { typeMark } from './type-mark';
+
 /**
  * An amount of CPU, kept in millicores so both runtimes get the same number.
  *
@@ -16,7 +18,7 @@ export class Cpu {
 
   /** Whether `x` is a Cpu (also one made by another copy of the library). */
   public static isCpu(x: unknown): x is Cpu {
-    return x !== null && typeof x === 'object' && (x as any)[CPU_MARK] === true;
+    return isMarked(x);
   }
 
   private constructor(
@@ -41,7 +43,4 @@ export class Cpu {
   }
 }
 
-const CPU_MARK = Symbol.for('cdk8s-ml.Cpu');
-
-// On the prototype: every instance (and subclass) carries the mark without a property of its own.
-Object.defineProperty(Cpu.prototype, CPU_MARK, { value: true });
+const isMarked = typeMark(Cpu, 'Cpu');

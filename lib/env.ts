@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { problem, show } from './errors';
 import { assertDnsSubdomain, assertPrintable } from './names';
+import { typeMark } from './type-mark';
 
 /** Where both runtimes mount secret files: Compose's fixed location for `secrets:`, mirrored in Kubernetes. */
 export const SECRETS_DIR = '/run/secrets';
@@ -60,7 +61,7 @@ export class EnvValue {
 
   /** Whether `x` is an EnvValue (also one made by another copy of the library). */
   public static isEnvValue(x: unknown): x is EnvValue {
-    return x !== null && typeof x === 'object' && (x as any)[ENV_MARK] === true;
+    return isMarked(x);
   }
 
   private constructor(
@@ -75,8 +76,6 @@ export class EnvValue {
   ) {
   }
 }
-
-const ENV_MARK = Symbol.for('cdk8s-ml.EnvValue');
 
 // Names that hold a credential by convention; a `*_FILE` variable holds a path, not the credential.
 const CREDENTIAL_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|_KEY$|^KEY$|PRIVATE_KEY|API_KEY)/i;
@@ -124,5 +123,4 @@ export function secretPath(ref: SecretKeyRef): string {
   return `${SECRETS_DIR}/${ref.secret}/${ref.key}`;
 }
 
-// On the prototype: every instance (and subclass) carries the mark without a property of its own.
-Object.defineProperty(EnvValue.prototype, ENV_MARK, { value: true });
+const isMarked = typeMark(EnvValue, 'EnvValue');

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { typeMark } from './type-mark';
 
 /**
  * One problem with a declaration: where it is (the construct path), what was given and what is allowed.
@@ -17,7 +18,7 @@ export interface DeclarationProblem {
 export class DeclarationError extends Error {
   /** Whether `x` is a DeclarationError, also one thrown by another copy of the library. */
   public static isDeclarationError(x: unknown): x is DeclarationError {
-    return x !== null && typeof x === 'object' && (x as any)[ERROR_MARK] === true;
+    return isMarked(x);
   }
 
   /** Every problem found. */
@@ -30,7 +31,6 @@ export class DeclarationError extends Error {
   }
 }
 
-const ERROR_MARK = Symbol.for('cdk8s-ml.DeclarationError');
 const PROBLEMS = Symbol.for('cdk8s-ml.problems');
 
 /**
@@ -110,5 +110,4 @@ export function freeId(scope: IConstruct, id: string, what: string): string {
   return id;
 }
 
-// On the prototype: every instance (and subclass) carries the mark without a property of its own.
-Object.defineProperty(DeclarationError.prototype, ERROR_MARK, { value: true });
+const isMarked = typeMark(DeclarationError, 'DeclarationError');

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { problem, show } from './errors';
 import { assertInteger } from './names';
+import { typeMark } from './type-mark';
 
 /** How a GPU request is satisfied by the NVIDIA device plugin. */
 export enum GpuKind {
@@ -85,7 +86,7 @@ export class GpuRequest {
 
   /** Whether `x` is a GpuRequest (also one made by another copy of the library). */
   public static isGpuRequest(x: unknown): x is GpuRequest {
-    return x !== null && typeof x === 'object' && (x as any)[GPU_MARK] === true;
+    return isMarked(x);
   }
 
   private constructor(
@@ -107,8 +108,6 @@ export class GpuRequest {
     return this.kind !== GpuKind.NONE;
   }
 }
-
-const GPU_MARK = Symbol.for('cdk8s-ml.GpuRequest');
 
 /**
  * Records on `scope` every reason `request` cannot be rendered; `what` names the prop.
@@ -143,5 +142,4 @@ export function checkGpuRequest(scope: IConstruct, what: string, request: unknow
   return ok;
 }
 
-// On the prototype: every instance (and subclass) carries the mark without a property of its own.
-Object.defineProperty(GpuRequest.prototype, GPU_MARK, { value: true });
+const isMarked = typeMark(GpuRequest, 'GpuRequest');

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { problem, show } from './errors';
 import { assertInteger, assertPrintable } from './names';
+import { typeMark } from './type-mark';
 
 /** Options common to every health check. */
 export interface HealthCheckOptions {
@@ -63,7 +64,7 @@ export class HealthCheck {
 
   /** Whether `x` is a HealthCheck (also one made by another copy of the library). */
   public static isHealthCheck(x: unknown): x is HealthCheck {
-    return x !== null && typeof x === 'object' && (x as any)[HEALTH_MARK] === true;
+    return isMarked(x);
   }
 
   private constructor(
@@ -95,7 +96,6 @@ export class HealthCheck {
   }
 }
 
-const HEALTH_MARK = Symbol.for('cdk8s-ml.HealthCheck');
 // An absolute URL path of RFC 3986 pchars and '/', plus a query: nothing that needs quoting in a URL or YAML.
 const URL_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*(\?[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*)?$/;
 
@@ -137,5 +137,4 @@ export function checkHealthCheck(scope: IConstruct, hc: unknown, containerPorts:
   return ok && timing;
 }
 
-// On the prototype: every instance (and subclass) carries the mark without a property of its own.
-Object.defineProperty(HealthCheck.prototype, HEALTH_MARK, { value: true });
+const isMarked = typeMark(HealthCheck, 'HealthCheck');

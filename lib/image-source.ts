@@ -2,6 +2,7 @@ import { IConstruct } from 'constructs';
 import { problem, show } from './errors';
 import { BaseCompatibility, BasePin, isRange } from './base-selection';
 import { assertAbsolutePath, assertLabelValue } from './names';
+import { typeMark } from './type-mark';
 
 /** A file or folder of the build context copied into the image. */
 export interface CopySpec {
@@ -83,7 +84,7 @@ export class ImageSource {
 
   /** Whether `x` is an ImageSource (also one made by another copy of the library). */
   public static isImageSource(x: unknown): x is ImageSource {
-    return x !== null && typeof x === 'object' && (x as any)[SOURCE_MARK] === true;
+    return isMarked(x);
   }
 
   private constructor(
@@ -96,8 +97,6 @@ export class ImageSource {
   ) {
   }
 }
-
-const SOURCE_MARK = Symbol.for('cdk8s-ml.ImageSource');
 
 const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 // A pip requirement name with optional extras (PEP 508 names, PEP 685 extras) and an exact version (PEP 440 public).
@@ -164,5 +163,4 @@ export function checkMlBuild(scope: IConstruct, b: MlBuildProps): boolean {
   return ok;
 }
 
-// On the prototype: every instance (and subclass) carries the mark without a property of its own.
-Object.defineProperty(ImageSource.prototype, SOURCE_MARK, { value: true });
+const isMarked = typeMark(ImageSource, 'ImageSource');

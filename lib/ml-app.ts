@@ -13,6 +13,7 @@ import { writeAtomically } from './synth/atomic-writer';
 import type { KubernetesPolicy } from './targets/kubernetes/policies/policy';
 import { contentText } from './targets/target';
 import { workloadsOf } from './workloads/workload';
+import { typeMark } from './type-mark';
 
 /** Properties of an {@link MlApp}. */
 export interface MlAppProps {
@@ -72,7 +73,6 @@ export interface MlAppProps {
 }
 
 const REGISTRY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
-const APP_MARK = Symbol.for('cdk8s-ml.MlApp');
 
 /**
  * The root of a cdk8s-ml declaration: workloads, profiles and base images live under it, and `synth()` writes
@@ -81,7 +81,7 @@ const APP_MARK = Symbol.for('cdk8s-ml.MlApp');
 export class MlApp extends Construct {
   /** Whether `x` is an MlApp (also one made by another copy of the library). */
   public static isMlApp(x: unknown): x is MlApp {
-    return x !== null && typeof x === 'object' && (x as any)[APP_MARK] === true;
+    return isMarked(x);
   }
 
   /** The MlApp a construct belongs to. */
@@ -237,5 +237,4 @@ export function synthOrExit(build: () => MlApp): void {
   }
 }
 
-// On the prototype: every instance (and subclass) carries the mark without a property of its own.
-Object.defineProperty(MlApp.prototype, APP_MARK, { value: true });
+const isMarked = typeMark(MlApp, 'MlApp');

@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import { EnvValue, checkEnvValue } from './env';
 import { problem, show } from './errors';
 import type { Workload } from './workloads/workload';
+import { typeMark } from './type-mark';
 
 /** Where a model version comes from in S3 or MinIO. */
 export interface S3ModelSourceProps {
@@ -39,7 +40,6 @@ export interface S3ModelSourceProps {
 /** Where every cdk8s-ml base image carries the model fetcher (lib/python/fetch_model.py). */
 export const FETCHER_PATH = '/opt/cdk8s-ml/fetch_model.py';
 
-const SOURCE_MARK = Symbol.for('cdk8s-ml.ModelSource');
 const URL = /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~\/-]*)?$/;
 // S3 bucket naming rules (AWS "Bucket naming rules"): 3-63 lower-case letters, digits, dots and hyphens.
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -63,7 +63,7 @@ export class ModelSource {
 
   /** Whether `x` is a ModelSource (also one made by another copy of the library). */
   public static isModelSource(x: unknown): x is ModelSource {
-    return x !== null && typeof x === 'object' && (x as any)[SOURCE_MARK] === true;
+    return isMarked(x);
   }
 
   private constructor(
@@ -103,5 +103,4 @@ export function checkModelSource(scope: IConstruct, source: unknown): source is 
   return ok;
 }
 
-// On the prototype: every instance (and subclass) carries the mark without a property of its own.
-Object.defineProperty(ModelSource.prototype, SOURCE_MARK, { value: true });
+const isMarked = typeMark(ModelSource, 'ModelSource');

@@ -4,6 +4,7 @@ import { freeId, problem, show } from './errors';
 import { GpuRequest, checkGpuRequest } from './gpu';
 import { ImageFlavor } from './image-flavor';
 import { assertDnsLabel, assertDnsSubdomain, assertLabelValue } from './names';
+import { typeMark } from './type-mark';
 
 /** Properties of a {@link Profile}. */
 export interface ProfileProps {
@@ -90,7 +91,6 @@ export interface ProfileProps {
   readonly minGpuMemoryMiB?: number;
 }
 
-
 /**
  * A runtime variant of the ML services: which base image they run on, whether they take GPUs, which targets render
  * it. `cpu`, `gpu` and `dev` are built in; a user adds another as `new Profile(app, 'gpu-large', {...})`.
@@ -98,7 +98,7 @@ export interface ProfileProps {
 export class Profile extends Construct {
   /** Whether `x` is a Profile (also one made by another copy of the library). */
   public static isProfile(x: unknown): x is Profile {
-    return x !== null && typeof x === 'object' && (x as any)[PROFILE_MARK] === true;
+    return isMarked(x);
   }
 
   /** The built-in `cpu` profile: the Compose default, ML services on the CPU base image. */
@@ -214,7 +214,4 @@ export class Profile extends Construct {
   }
 }
 
-const PROFILE_MARK = Symbol.for('cdk8s-ml.Profile');
-
-// On the prototype: every instance (and subclass) carries the mark without a property of its own.
-Object.defineProperty(Profile.prototype, PROFILE_MARK, { value: true });
+const isMarked = typeMark(Profile, 'Profile');

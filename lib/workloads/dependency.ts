@@ -1,4 +1,5 @@
 import type { Workload } from './workload';
+import { typeMark } from '../type-mark';
 
 /**
  * A dependency of one workload on another, by construct or by name. Compose orders start-up by it (waiting for a
@@ -17,7 +18,7 @@ export class Dependency {
 
   /** Whether `x` is a Dependency (also one made by another copy of the library). */
   public static isDependency(x: unknown): x is Dependency {
-    return x !== null && typeof x === 'object' && (x as any)[DEPENDENCY_MARK] === true;
+    return isMarked(x);
   }
 
   private constructor(
@@ -34,7 +35,4 @@ export class Dependency {
   }
 }
 
-const DEPENDENCY_MARK = Symbol.for('cdk8s-ml.Dependency');
-
-// On the prototype: every instance (and subclass) carries the mark without a property of its own.
-Object.defineProperty(Dependency.prototype, DEPENDENCY_MARK, { value: true });
+const isMarked = typeMark(Dependency, 'Dependency');

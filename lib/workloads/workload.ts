@@ -16,6 +16,7 @@ import {
 import type { KubernetesPolicy } from '../targets/kubernetes/policies/policy';
 import type { WorkloadKindSpec } from '../resolve/model';
 import { Dependency } from './dependency';
+import { typeMark } from '../type-mark';
 
 /** A port the workload listens on. */
 export interface WorkloadPort {
@@ -269,8 +270,6 @@ export interface ComposeOverride { readonly profile?: string; readonly patch: Co
 /** @internal */
 export interface KubernetesOverride { readonly profile?: string; readonly kind: string; readonly patch: Record<string, unknown> }
 
-const WORKLOAD_MARK = Symbol.for('cdk8s-ml.Workload');
-
 /**
  * What every container workload has: image source, command, environment, ports, resources, volumes, health,
  * security and dependencies. Kinds add only their own spec: {@link Service} (Deployment), {@link StatefulService}
@@ -279,7 +278,7 @@ const WORKLOAD_MARK = Symbol.for('cdk8s-ml.Workload');
 export abstract class Workload extends Construct {
   /** Whether `x` is a workload of any kind (also one made by another copy of the library). */
   public static isWorkload(x: unknown): x is Workload {
-    return x !== null && typeof x === 'object' && (x as any)[WORKLOAD_MARK] === true;
+    return isMarked(x);
   }
 
   /** The name, after defaults. */
@@ -650,5 +649,4 @@ export function workloadsOf(scope: IConstruct): Workload[] {
   return scope.node.findAll().filter(Workload.isWorkload);
 }
 
-// On the prototype: every instance (and subclass) carries the mark without a property of its own.
-Object.defineProperty(Workload.prototype, WORKLOAD_MARK, { value: true });
+const isMarked = typeMark(Workload, 'Workload');
