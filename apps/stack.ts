@@ -1,7 +1,6 @@
-import { Duration, Size } from 'cdk8s';
 import {
-  BaseImage, Cpu, EnvValue, GpuRequest, HealthCheck, ImageFlavor, ImageSource, Job, MlApp, MlAppProps, MlService, ModelSource, NetworkIsolationPolicy,
-  PodDisruptionBudgetPolicy, PriorityClassPolicy, Service, StatefulService, TopologySpreadPolicy,
+  BaseImage, Cpu, Duration, EnvValue, GpuRequest, HealthCheck, ImageFlavor, ImageSource, Job, MlApp, MlAppProps, MlService, ModelSource, NetworkIsolationPolicy,
+  PodDisruptionBudgetPolicy, PriorityClassPolicy, Service, Size, StatefulService, TopologySpreadPolicy,
 } from '../lib';
 
 /**

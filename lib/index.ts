@@ -3,6 +3,7 @@
 export { DeclarationError } from './errors';
 export type { DeclarationProblem } from './errors';
 export { Cpu } from './cpu';
+export { Duration, Size } from './cdk8s-values';
 export { GpuKind, GpuRequest, MIG_PROFILES } from './gpu';
 export type { MigOptions, SharedGpuOptions } from './gpu';
 export { EnvValue, SECRETS_DIR } from './env';

@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Duration } from '../cdk8s-values';
 import { Construct } from 'constructs';
 import { problem, show } from '../errors';
 import { assertInteger } from '../names';

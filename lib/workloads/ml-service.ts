@@ -1,4 +1,4 @@
-import { Duration, Size } from 'cdk8s';
+import { Duration, Size } from '../cdk8s-values';
 import { Construct } from 'constructs';
 import { Cpu } from '../cpu';
 import { GpuRequest } from '../gpu';

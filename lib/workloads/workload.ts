@@ -1,4 +1,4 @@
-import { Duration, Size } from 'cdk8s';
+import { Duration, Size } from '../cdk8s-values';
 import { Construct, IConstruct } from 'constructs';
 import type { Service as ComposeServiceSpec } from '../../imports/compose-spec';
 import { Cpu } from '../cpu';

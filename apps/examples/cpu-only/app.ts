@@ -1,5 +1,4 @@
-import { Size } from 'cdk8s';
-import { Cpu, MlApp, MlService, Profile } from '../../../lib';
+import { Cpu, MlApp, MlService, Profile, Size } from '../../../lib';
 
 /**
  * A CPU-only ML service: the app declares only the `cpu` profile (the Compose default), so nothing asks for a GPU

@@ -1,5 +1,4 @@
-import { Size } from 'cdk8s';
-import { ClusterPreset, Cpu, GpuRequest, ImageFlavor, MlApp, MlService, Profile } from '../../../lib';
+import { ClusterPreset, Cpu, GpuRequest, ImageFlavor, MlApp, MlService, Profile, Size } from '../../../lib';
 
 /**
  * A multi-GPU service with a profile of its own: `gpu-large` gives every ML service two whole A100s on nodes whose
