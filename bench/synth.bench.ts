@@ -121,6 +121,11 @@ function child(side: Side, n: number): void {
   process.stdout.write(JSON.stringify({ ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, root }));
 }
 
+/** The middle value (the upper one of an even count). */
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
+
 /** The first difference between two trees, or undefined when they are byte for byte equal. */
 function treeDifference(a: Map<string, string>, b: Map<string, string>): string | undefined {
   for (const f of a.keys()) if (!b.has(f)) return `${f} only in one`;
@@ -166,7 +171,6 @@ function measure(n: number, runs: number): { sides: Record<Side, Measured>; file
     }
     kept.push(...roots.values());
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const sides = Object.fromEntries(SIDES.map((side) => {
     const ms = results[side].map((x) => x.ms);
     return [side, {
@@ -216,7 +220,6 @@ function timeCliPair(a: string, b: string, runs: number): { a: number; b: number
     xs.push(once(a));
     ys.push(once(b));
   }
-  const median = (v: number[]) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)];
   return { a: median(xs), b: median(ys), ratio: median(xs.map((x, i) => x / ys[i])) };
 }
 

@@ -1,4 +1,4 @@
-import type { Duration } from 'cdk8s';
+import type { Duration } from './cdk8s-values';
 import { IConstruct } from 'constructs';
 import { EnvValue, checkEnvValue } from './env';
 import { problem, show } from './errors';

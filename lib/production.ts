@@ -1,4 +1,4 @@
-import type { Duration } from 'cdk8s';
+import type { Duration } from './cdk8s-values';
 import { IConstruct } from 'constructs';
 import { problem, show } from './errors';
 import { assertInteger, assertLabelValue } from './names';
