@@ -195,6 +195,9 @@ export class MlApp extends Construct {
     let count = 0;
     // Each file is written as soon as it is rendered, so the whole output is never in memory at once; a problem
     // found while rendering throws before the new folder is swapped in, and nothing changes.
+    // at least a file per workload variant and two per built image: a large app writes on background threads
+    // from its first file
+    const expected = stack.base.length + stack.variants.length + 2 * stack.serviceImages.length;
     const changed = writeAtomically(path.join(this.rootDir, this.outdir), (write) => {
       const counted: typeof write = (f, content) => {
         count++;
@@ -202,7 +205,7 @@ export class MlApp extends Construct {
       };
       counted(OUTPUT_MARKER, OUTPUT_MARKER_CONTENT);
       renderStack(stack, counted);
-    });
+    }, undefined, expected);
     const cliOut = process.env.CDK8S_OUTDIR;
     if (cliOut) {
       // The cdk8s CLI expects its output folder to exist and lists the manifests in it; the output lives in outdir,

@@ -132,7 +132,7 @@ describe('synth is atomic at the edges', () => {
     expect(fs.readdirSync(root).sort()).toEqual(['dist', 'services']);
   });
 
-  test('past the first files, writes run on background threads: a large synth writes exactly its files, and a write failing there leaves dist/ as it was', () => {
+  test('past the first files, writes run on a background thread: a large synth writes exactly its files, and a write failing there leaves dist/ as it was', () => {
     const root = tempRoot();
     const app = new MlApp({ rootDir: root });
     for (let i = 0; i < 80; i++) new MlService(app, `svc-${i}`, { build: 'services/svc', command: ['x'] });
@@ -142,6 +142,16 @@ describe('synth is atomic at the edges', () => {
     const written = readTree(path.join(root, 'dist'));
     expect([...written.keys()]).toEqual([...files.keys()]);
     for (const [f, content] of files) expect({ f, same: written.get(f) === content }).toEqual({ f, same: true });
+    // the folders made on the background thread have the mode an ordinary mkdir gives
+    const folders = [...new Set([...written.keys()].map((f) => path.dirname(f)))];
+    expect(folders).toEqual(expect.arrayContaining(['k8s/cpu', 'docker/images/svc-79']));
+    expect(folders.map((d) => ({ d, mode: fs.statSync(path.join(root, 'dist', d)).mode & 0o777 })))
+      .toEqual(folders.map((d) => ({ d, mode: 0o777 & ~process.umask() })));
+    // with no estimate of the count, the first 200 files are made on the calling thread and the rest in the background
+    const counted = Array.from({ length: 300 }, (_, i): [string, string] => [`k8s/f${i % 3}/f${i}.yaml`, `w${i}`]);
+    expect(writeAtomically(path.join(root, 'counted'), (write) => counted.forEach(([f, c]) => write(f, c)))).toBe(true);
+    expect(readTree(path.join(root, 'counted'))).toEqual(new Map([...counted].sort(([a], [b]) => (a < b ? -1 : 1))));
+    fs.rmSync(path.join(root, 'counted'), { recursive: true });
     // 300 good files, then one whose parent is a file: it fails on a background thread, after rendering finished
     const failing = new Map([...Array.from({ length: 300 }, (_, i): [string, string] => [`k8s/cpu/f${i}.yaml`, `v${i}`]), ['k8s/cpu/f1.yaml/child', 'y']]);
     expect(() => writeAtomically(path.join(root, 'dist'), failing)).toThrow(/ENOTDIR|EEXIST/);

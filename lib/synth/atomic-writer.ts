@@ -24,11 +24,12 @@ export type WriteFile = (file: string, content: string | Iterable<string>) => vo
 /**
  * Writes a set of files as the whole of `dir`. The files come from `files`, or from `produce`, which hands them
  * over one at a time so that each can be written (and its content forgotten) before the next is made. If
- * `produce` throws, nothing changes in `dir`.
+ * `produce` throws, nothing changes in `dir`. `expectedFiles`, an estimate of how many files `produce` hands over,
+ * lets a large output go to the background threads from its first file.
  * @returns whether anything changed
  * @internal
  */
-export function writeAtomically(dir: string, files: Map<string, string> | ((write: WriteFile) => void), waitMs = WAIT_MS): boolean {
+export function writeAtomically(dir: string, files: Map<string, string> | ((write: WriteFile) => void), waitMs = WAIT_MS, expectedFiles = 0): boolean {
   const produce = typeof files === 'function' ? files : (write: WriteFile) => files.forEach((content, f) => write(f, content));
   const parent = path.dirname(dir);
   const base = path.basename(dir);
@@ -40,7 +41,7 @@ export function writeAtomically(dir: string, files: Map<string, string> | ((writ
     const current = listTree(dir);
     const root = path.resolve(dir);
     const made = new Set<string>();
-    const ops = fileOps();
+    const ops = fileOps(typeof files === 'function' ? expectedFiles : files.size);
     // Files equal to the current ones, met before any file differed: while all are equal, nothing is staged.
     const unchanged: string[] = [];
     let count = 0;

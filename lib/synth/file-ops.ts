@@ -1,13 +1,17 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'worker_threads';
 
 /*
  * The file-system changes of a synth: folders, new files and hard links in the staging folder. Creating a file costs
  * kernel time (0.05 to 1 ms each where this was measured, against tens of microseconds to render one), so after the
- * first files the changes move to two background threads: files are created while the next ones are rendered. The
+ * first files the changes move to a background thread: files are created while the next ones are rendered. The
  * calls stay synchronous for the caller: `finish()` blocks until every change is on disk, and reports the first that
  * failed.
+ *
+ * One thread: a synth of a large app keeps both cores of a small machine busy (the rendering thread, V8's compiler
+ * and garbage-collector threads, the writes), so its time follows the CPU time it spends. In paired runs at N = 1000
+ * on 2 cores a second writer bought nothing (1.27 s against 1.23 s) and cost kernel time (0.63 s against 0.51 s):
+ * two threads creating files at once contend in the file system.
  */
 
 /**
@@ -94,92 +98,76 @@ const IN_FLIGHT_KIB = 2 * 1024;
 const BATCH_OPS = 32;
 const BATCH_KIB = 128;
 
-/** One background thread and its state. */
-function startWorker(state: Int32Array) {
+/**
+ * Changes done by one background thread, in call order (a folder is made before its files).
+ */
+function backgroundOps(): FileOps {
+  const state = new Int32Array(new SharedArrayBuffer(8));
   const channel = new MessageChannel();
-  const worker = new Worker(WORKER, { eval: true, workerData: { state: state.buffer, errors: channel.port2 }, transferList: [channel.port2] });
+  // no execArgv: the program needs no loader, and inheriting the process's (a --require of tsx, say) costs the
+  // thread tens of milliseconds of start-up
+  const worker = new Worker(WORKER, {
+    eval: true, execArgv: [], workerData: { state: state.buffer, errors: channel.port2 }, transferList: [channel.port2],
+  });
   worker.unref();
   channel.port1.unref();
-  return { worker, errors: channel.port1 };
-}
-
-/**
- * Changes done by background threads. Each folder belongs to one thread, so the changes in a folder keep their
- * order (the folder is made before its files) while different folders are written at once.
- */
-function backgroundOps(threads: number): FileOps {
-  const states = Array.from({ length: threads }, () => new Int32Array(new SharedArrayBuffer(8)));
-  const workers = states.map(startWorker);
-  const pick = (folder: string) => {
-    let h = 0;
-    for (let i = 0; i < folder.length; i++) h = (h * 31 + folder.charCodeAt(i)) | 0;
-    return Math.abs(h) % threads;
-  };
-  const inFlight = () => states.reduce((n, st) => n + Atomics.load(st, 0), 0);
-  const batches = workers.map(() => ({ ops: [] as unknown[], kib: 0 }));
+  let batch: { ops: unknown[]; kib: number } = { ops: [], kib: 0 };
   // a batch is posted with the size of its content, and waits while too much is already on its way
-  const flush = (i: number) => {
-    const b = batches[i];
-    if (!b.ops.length) return;
-    while (inFlight() > IN_FLIGHT_KIB) Atomics.wait(states[0], 0, Atomics.load(states[0], 0), 20);
-    Atomics.add(states[i], 0, b.kib);
-    workers[i].worker.postMessage([b.ops, b.kib]);
-    batches[i] = { ops: [], kib: 0 };
+  const flush = () => {
+    if (!batch.ops.length) return;
+    while (Atomics.load(state, 0) > IN_FLIGHT_KIB) Atomics.wait(state, 0, Atomics.load(state, 0), 20);
+    Atomics.add(state, 0, batch.kib);
+    worker.postMessage([batch.ops, batch.kib]);
+    batch = { ops: [], kib: 0 };
   };
-  const send = (i: number, op: string, target: string, content?: string) => {
-    const b = batches[i];
-    b.ops.push(op, target, content);
-    if (op === 'write' || op === 'append') b.kib += Math.ceil(content!.length / 1024);
-    if (b.ops.length >= BATCH_OPS * 3 || b.kib >= BATCH_KIB) flush(i);
+  const send = (op: string, target: string, content?: string) => {
+    batch.ops.push(op, target, content);
+    if (op === 'write' || op === 'append') batch.kib += Math.ceil(content!.length / 1024);
+    if (batch.ops.length >= BATCH_OPS * 3 || batch.kib >= BATCH_KIB) flush();
   };
   return {
-    mkdir: (folder) => send(pick(folder), 'mkdir', folder),
-    link: (existing, target) => send(pick(path.dirname(target)), 'link', existing, target),
-    write: (target, content) => send(pick(path.dirname(target)), 'write', target, content),
+    mkdir: (folder) => send('mkdir', folder),
+    link: (existing, target) => send('link', existing, target),
+    write: (target, content) => send('write', target, content),
     open: (target) => {
-      const i = pick(path.dirname(target));
-      send(i, 'open', target);
-      return { append: (chunk) => send(i, 'append', target, chunk), close: () => send(i, 'close', target) };
+      send('open', target);
+      return { append: (chunk) => send('append', target, chunk), close: () => send('close', target) };
     },
     finish: () => {
-      let failure: string | undefined;
-      workers.forEach((w, i) => {
-        flush(i);
-        w.worker.postMessage('end');
-        while (Atomics.load(states[i], 1) === 0) Atomics.wait(states[i], 1, 0, 1000);
-        if (Atomics.load(states[i], 1) === 2) failure ??= String(receiveMessageOnPort(w.errors)?.message ?? 'a background write failed');
-        void w.worker.terminate();
-        w.errors.close();
-      });
+      flush();
+      worker.postMessage('end');
+      while (Atomics.load(state, 1) === 0) Atomics.wait(state, 1, 0, 1000);
+      const failure = Atomics.load(state, 1) === 2 ? String(receiveMessageOnPort(channel.port1)?.message ?? 'a background write failed') : undefined;
+      void worker.terminate();
+      channel.port1.close();
       if (failure !== undefined) throw new Error(failure);
     },
   };
 }
 
-/** Background threads: inode creation is kernel CPU time, so it scales with cores until the disk is the limit. */
-const THREADS = 2;
-
 /** Files made by the calling thread before the rest go to the background (a small app never starts a thread). */
 const DIRECT_FILES = 200;
 
 /**
- * File operations that start on the calling thread and move to a background thread once a synth has made more
- * than a few hundred files.
+ * File operations that start on the calling thread and move to the background thread once a synth has made more
+ * than a few hundred files, or from the first file when the caller expects that many (a large app's first files are
+ * then not made on the rendering thread either).
  * @internal
  */
-export function fileOps(): FileOps {
+export function fileOps(expectedFiles = 0): FileOps {
   let count = 0;
   let current = directOps();
   let background: FileOps | undefined;
-  const next = () => {
-    if (!background && ++count > DIRECT_FILES) current = background = backgroundOps(THREADS);
+  // a file counts towards the switch; a folder or a link only follows an expected switch
+  const next = (file: boolean) => {
+    if (!background && ((file && ++count > DIRECT_FILES) || expectedFiles > DIRECT_FILES)) current = background = backgroundOps();
     return current;
   };
   return {
-    mkdir: (folder) => current.mkdir(folder),
-    write: (target, content) => next().write(target, content),
-    open: (target) => next().open(target),
-    link: (existing, target) => current.link(existing, target),
+    mkdir: (folder) => next(false).mkdir(folder),
+    write: (target, content) => next(true).write(target, content),
+    open: (target) => next(true).open(target),
+    link: (existing, target) => next(false).link(existing, target),
     finish: () => current.finish(),
   };
 }
