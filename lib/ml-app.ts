@@ -195,7 +195,7 @@ export class MlApp extends Construct {
     let count = 0;
     // Each file is written as soon as it is rendered, so the whole output is never in memory at once; a problem
     // found while rendering throws before the new folder is swapped in, and nothing changes.
-    // at least a file per workload variant and two per built image: a large app writes on background threads
+    // at least a file per workload variant and two per built image: a large app writes on the background thread
     // from its first file
     const expected = stack.base.length + stack.variants.length + 2 * stack.serviceImages.length;
     const changed = writeAtomically(path.join(this.rootDir, this.outdir), (write) => {

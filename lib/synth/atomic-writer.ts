@@ -25,7 +25,7 @@ export type WriteFile = (file: string, content: string | Iterable<string>) => vo
  * Writes a set of files as the whole of `dir`. The files come from `files`, or from `produce`, which hands them
  * over one at a time so that each can be written (and its content forgotten) before the next is made. If
  * `produce` throws, nothing changes in `dir`. `expectedFiles`, an estimate of how many files `produce` hands over,
- * lets a large output go to the background threads from its first file.
+ * lets a large output go to the background thread from its first file.
  * @returns whether anything changed
  * @internal
  */

@@ -91,7 +91,7 @@ parentPort.on('message', (m) => {
 });
 `;
 
-/** At most this much content (KiB) waits for the background threads: memory stays bounded on a slow disk. */
+/** At most this much content (KiB) waits for the background thread: memory stays bounded on a slow disk. */
 const IN_FLIGHT_KIB = 2 * 1024;
 
 /** Changes are posted in batches of about this many operations or KiB: a message costs more than a small file's write. */
