@@ -193,11 +193,11 @@ export class MlApp extends Construct {
     const reason = outputFolderProblem(this.rootDir, this.outdir, protectedPaths);
     if (reason) throw new DeclarationError([{ path: pathOf(this), message: `outdir '${this.outdir}' ${reason}` }]);
     let count = 0;
-    // Each file is written as soon as it is rendered, so the whole output is never in memory at once; a problem
-    // found while rendering throws before the new folder is swapped in, and nothing changes.
     // at least a file per workload variant and two per built image: a large app writes on the background thread
     // from its first file
     const expected = stack.base.length + stack.variants.length + 2 * stack.serviceImages.length;
+    // Each file is written as soon as it is rendered, so the whole output is never in memory at once; a problem
+    // found while rendering throws before the new folder is swapped in, and nothing changes.
     const changed = writeAtomically(path.join(this.rootDir, this.outdir), (write) => {
       const counted: typeof write = (f, content) => {
         count++;
