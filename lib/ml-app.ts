@@ -186,7 +186,8 @@ export class MlApp extends Construct {
   public synth(): void {
     const stack = this._resolve();
     const protectedPaths = [
-      ...workloadsOf(this).flatMap((w) => (w.imageSource?.build ? [path.resolve(this.rootDir, w.imageSource.build.context)] : [])),
+      // many workloads share a build context: each is resolved once
+      ...[...new Set(workloadsOf(this).flatMap((w) => (w.imageSource?.build ? [w.imageSource.build.context] : [])))].map((c) => path.resolve(this.rootDir, c)),
       ...(require.main?.filename ? [require.main.filename] : []),
       path.join(this.rootDir, 'package.json'),
     ];

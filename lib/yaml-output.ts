@@ -121,6 +121,61 @@ function sortedKeys(obj: object): string[] {
   return p === 0 ? keys.sort() : [...keys.slice(0, p), ...keys.slice(p).sort()];
 }
 
+/*
+ * Parts that many documents hold (a security context, probes, the managed environment), made once by the renderers
+ * with sharedPart(): deep-frozen, so their text under a key at one indent is the same every time and is made once.
+ * The entry lists the texts made so far, by indent and key order.
+ */
+const sharedText = new WeakMap<object, Array<{ indent: string; sort: boolean; text: string }>>();
+
+/**
+ * Marks a part of a document as shared by many documents: it is deep-frozen (a renderer that changed it would fail
+ * loudly) and its YAML text is made once per indent. Returns the part.
+ * @internal
+ */
+export function sharedPart<T extends object>(part: T): T {
+  deepFreeze(part);
+  if (!sharedText.has(part)) sharedText.set(part, []);
+  return part;
+}
+
+/**
+ * Whether `v` was marked with sharedPart().
+ * @internal
+ */
+export function isSharedPart(v: object): boolean {
+  return sharedText.has(v);
+}
+
+function deepFreeze(v: object): void {
+  // an object frozen elsewhere may hold unfrozen ones: every level is visited
+  Object.freeze(v);
+  for (const x of Object.values(v)) if (x !== null && typeof x === 'object') deepFreeze(x);
+}
+
+/** Appends a collection's lines under a key: a shared part's text is made once at each indent and then reused. */
+function valueBlock(v: object, inner: string, sort: boolean): void {
+  const texts = sharedText.get(v);
+  if (texts === undefined) {
+    block(v, inner, inner, sort);
+    return;
+  }
+  for (let i = 0; i < texts.length; i++) {
+    if (texts[i].indent === inner && texts[i].sort === sort) {
+      text += texts[i].text;
+      return;
+    }
+  }
+  const before = text;
+  text = '';
+  block(v, inner, inner, sort);
+  const own = text;
+  // flat, or every document holding it would walk its pieces again
+  void Number(own);
+  texts.push({ indent: inner, sort, text: own });
+  text = before + own;
+}
+
 // The text being written: one string built by appending (V8 joins the pieces once, when the text is used), which
 // allocates less than an array of lines joined at the end.
 let text = '';
@@ -155,7 +210,7 @@ function block(v: object, indent: string, lead: string, sort: boolean): void {
     if (value !== null && typeof value === 'object' && empty === undefined) {
       text += `${head}:\n`;
       // a sequence under a key is indented by two, as the `yaml` package does by default
-      block(value, inner, inner, sort);
+      valueBlock(value, inner, sort);
     } else {
       text += `${head}: ${empty ?? valueText(value, inner)}\n`;
     }

@@ -132,6 +132,17 @@ describe('synth is atomic at the edges', () => {
     expect(fs.readdirSync(root).sort()).toEqual(['dist', 'services']);
   });
 
+  test('a file is written only inside the folder: a path that leaves it is refused and nothing changes; one that stays is normalized', () => {
+    const root = tempRoot();
+    for (const bad of ['../escape.txt', 'k8s/../../escape.txt', '/tmp/escape.txt', '..', '']) {
+      expect(() => writeAtomically(path.join(root, 'dist'), new Map([['ok.txt', 'x'], [bad, 'y']]))).toThrow(`refusing to write outside ${path.join(root, 'dist')}: ${bad}`);
+    }
+    expect(fs.readdirSync(root).sort()).toEqual(['services']);
+    // paths with '.' and '..' segments that stay inside, and names made of dots, land where path.join puts them
+    expect(writeAtomically(path.join(root, 'dist'), new Map([['a/../b.txt', 'b'], ['./c/./d.txt', 'd'], ['.../e..', 'e'], ['f/g.txt', 'g']]))).toBe(true);
+    expect(readTree(path.join(root, 'dist'))).toEqual(new Map([['.../e..', 'e'], ['b.txt', 'b'], ['c/d.txt', 'd'], ['f/g.txt', 'g']]));
+  });
+
   test('past the first files, writes run on a background thread: a large synth writes exactly its files, and a write failing there leaves dist/ as it was', () => {
     const root = tempRoot();
     const app = new MlApp({ rootDir: root });

@@ -106,6 +106,28 @@ describe('unusual but valid input is accepted and means what was declared', () =
     valid(files);
   });
 
+  test('workloads declared alike share their rendered parts, and a $ in them is escaped in every workload', () => {
+    const app = newApp({}, 'svc');
+    const props = { build: 'services/svc', command: ['python', '-c', "print('cost: $5')"], env: { PRICE: 'cost $5', HOME_URL: '${HOST}/x' } };
+    for (const name of ['svc-a', 'svc-b', 'svc-c']) new MlService(app, name, { ...props, env: { ...props.env } });
+    const files = app.synthFiles();
+    const services = parseYaml(files.get(ML)!).services;
+    for (const name of ['svc-a', 'svc-b', 'svc-c']) {
+      for (const key of [`${name}-cpu`, `${name}-gpu`, `${name}-dev`]) {
+        expect({ key, env: services[key].environment }).toMatchObject({ key, env: { PRICE: 'cost $$5', HOME_URL: '$${HOST}/x' } });
+        // (the dev variant runs the command with --reload after it)
+        expect({ key, command: services[key].command.slice(0, 3) }).toEqual({ key, command: ['python', '-c', "print('cost: $$5')"] });
+      }
+      for (const profile of ['cpu', 'gpu']) {
+        const c = parseStream(files.get(`k8s/${profile}/${name}.yaml`)!).find((o) => o.kind === 'Deployment').spec.template.spec.containers[0];
+        expect({ name, profile, env: c.env.filter((e: any) => ['PRICE', 'HOME_URL'].includes(e.name)) })
+          .toEqual({ name, profile, env: [{ name: 'PRICE', value: 'cost $$5' }, { name: 'HOME_URL', value: '$${HOST}/x' }] });
+        expect(c.args).toEqual(['python', '-c', "print('cost: $$5')"]);
+      }
+    }
+    valid(files);
+  });
+
   test('the service Dockerfile copies with the JSON form, so a path is never parsed as more of the instruction', () => {
     const app = newApp();
     fs.mkdirSync(path.join(app.rootDir, 'services/svc/my_models'), { recursive: true });

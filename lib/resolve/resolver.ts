@@ -18,7 +18,7 @@ import { Dependency } from '../workloads/dependency';
 import { CACHE_DIR, MODELS_DIR, TMP_DIR, Workload, portName } from '../workloads/workload';
 import { checkServiceDockerfile } from './dockerfile-contract';
 import {
-  ResolvedBaseImage, ResolvedContainer, ResolvedDependency, ResolvedEnv, ResolvedManifest, ResolvedServiceImage, ResolvedStack,
+  ResolvedBaseImage, ResolvedContainer, ResolvedDependency, ResolvedEnv, ResolvedHealth, ResolvedManifest, ResolvedServiceImage, ResolvedStack,
   ResolvedWorkload,
 } from './model';
 
@@ -49,6 +49,35 @@ const DEFAULT_COPY: ReadonlyArray<{ readonly from: string; readonly to: string }
  * @internal
  */
 export function resolve(decl: AppDeclaration): ResolvedStack {
+  pool = new Map();
+  try {
+    return resolveApp(decl);
+  } finally {
+    pool = undefined;
+  }
+}
+
+/*
+ * Equal parts of many workloads (an environment, a command, a health check) are one frozen object in the model, so
+ * that a target makes its output for it once (targets/shared-parts.ts). The pool lives for one resolution.
+ */
+let pool: Map<string, object> | undefined;
+
+function interned<T extends object>(part: T): T {
+  const key = JSON.stringify(part);
+  const known = pool?.get(key) as T | undefined;
+  if (known !== undefined) return known;
+  pool?.set(key, freezeDeep(part));
+  return part;
+}
+
+function freezeDeep<T extends object>(v: T): T {
+  Object.freeze(v);
+  for (const x of Object.values(v)) if (x !== null && typeof x === 'object') freezeDeep(x);
+  return v;
+}
+
+function resolveApp(decl: AppDeclaration): ResolvedStack {
   const { app, workloads, profiles, baseImages } = decl;
   const problems: DeclarationProblem[] = [...recordedProblems(app)];
   const report: Report = (scope, message) => problems.push({ path: typeof scope === 'string' ? scope : pathOf(scope as any), message });
@@ -245,7 +274,8 @@ function imageRef(app: MlApp, w: Workload, base: ResolvedBaseImage, dev: boolean
 
 function dockerfileOf(app: MlApp, w: Workload): string {
   const b = w.imageSource!.build!;
-  return b.dockerfile ? path.posix.join(b.context, b.dockerfile) : path.posix.join(app.outdir, 'docker', 'images', imageName(w), 'Dockerfile');
+  // outdir is normalized (no '.', '..' or trailing '/') and an image name is a DNS label: joining changes nothing
+  return b.dockerfile ? path.posix.join(b.context, b.dockerfile) : `${app.outdir}/docker/images/${imageName(w)}/Dockerfile`;
 }
 
 function resolveServiceImage(app: MlApp, w: Workload, bases: Map<ImageFlavor, ResolvedBaseImage>): ResolvedServiceImage {
@@ -379,7 +409,7 @@ function resolveWorkload(
   const build = w.imageSource?.build;
   // dev conveniences (sources synced, reload, a debug port) are for services; a job runs its image as it is
   const dev = !!(p?.dev && build && w._kindSpec().kind !== 'job');
-  const env = [...parts.env, ...managedEnv(w, request !== undefined, !!build)];
+  const env = interned([...parts.env, ...managedEnv(w, request !== undefined, !!build)]);
   const ports = dev ? [...parts.ports, { name: 'debug', port: w.dev.debugPort ?? 5678, hostPort: w.dev.debugHostPort ?? 0, hostIp: '127.0.0.1' }] : parts.ports;
   let minDriver: number | undefined;
   if (request) {
@@ -406,7 +436,7 @@ function resolveWorkload(
       args: { BASE_IMAGE: base!.ref },
       target: dev ? 'dev' : 'runtime',
     } : undefined,
-    command: dev ? [...(w.dev.command ?? w.command ?? [])] : (w.command ? [...w.command] : undefined),
+    command: dev ? interned([...(w.dev.command ?? w.command ?? [])]) : (w.command ? interned([...w.command]) : undefined),
     env,
     ports,
     volumes: parts.volumes,
@@ -476,7 +506,7 @@ function workloadParts(w: Workload, report: Report): WorkloadParts {
       readOnly: v.readOnly ?? false, storageClassName: v.storageClassName,
       perPod: !!w.model.s3 && v.path === MODELS_DIR && replicated && spec.kind === 'service',
     })),
-    scratch: [TMP_DIR, CACHE_DIR, ...w.writablePaths],
+    scratch: interned([TMP_DIR, CACHE_DIR, ...w.writablePaths]),
     // the managed variables hold no secret: the declared ones are all
     secrets: dedupe(env.flatMap((e) => (e.secret ? [e.secret] : [])), (x) => x.path),
     autoscaling: w.autoscaling ? {
@@ -493,7 +523,7 @@ function workloadParts(w: Workload, report: Report): WorkloadParts {
     egress: w.egress.length ? w.egress.map((e) => ({ cidr: e.cidr, port: e.port, protocol: e.protocol ?? 'TCP' })) : NONE,
     ingressFrom: w.ingressFrom.length ? w.ingressFrom.map((s) => ({ ...s })) : NONE,
     drain: drain ? { timeoutSeconds: drain.timeout, preStopSeconds: drain.preStop, graceSeconds: drain.grace } : undefined,
-    health: hc ? {
+    health: hc ? interned<ResolvedHealth>({
       kind: hc.kind === HealthCheckKind.HTTP ? 'http' : 'command',
       path: hc.path,
       livenessPath: hc.livenessPath,
@@ -501,7 +531,7 @@ function workloadParts(w: Workload, report: Report): WorkloadParts {
       command: hc.command ?? ['curl', '-fsS', `http://127.0.0.1:${hc.port ?? firstPort}${hc.path}`],
       intervalSeconds: hc.intervalSeconds,
       startupSeconds: hc.startupSeconds,
-    } : undefined,
+    }) : undefined,
     shmMiB: w.shmSize?.toMebibytes(),
     memoryRequestMiB: w.memoryRequest.toMebibytes(),
     memoryLimitMiB: w.memoryLimit.toMebibytes(),

@@ -15,6 +15,14 @@ import { FileOps, fileOps } from './file-ops';
 
 const WAIT_MS = 30_000;
 
+// A relative path of plain segments, none '.' or '..', no empty one: it names a file inside any folder it is joined to.
+const CLEAN_RELATIVE = /^(?!\.\.?(?:\/|$))[\w.-]+(?:\/(?!\.\.?(?:\/|$))[\w.-]+)*$/;
+
+/** Whether `file` names a path strictly inside `root` (an absolute, resolved folder). */
+function inside(root: string, file: string): boolean {
+  return CLEAN_RELATIVE.test(file) || path.resolve(root, file).startsWith(root + path.sep);
+}
+
 /**
  * Receives one file for the folder: its path relative to the folder, and its content whole or in chunks.
  * @internal
@@ -56,8 +64,10 @@ export function writeAtomically(dir: string, files: Map<string, string> | ((writ
       return staging;
     };
     const folderOf = (file: string): string => {
-      const target = path.join(staging!, file);
-      const folder = path.dirname(target);
+      // a clean relative path (what targets emit) joins as it is; any other is normalized by path.join
+      const clean = CLEAN_RELATIVE.test(file);
+      const target = clean ? `${staging}/${file}` : path.join(staging!, file);
+      const folder = clean ? target.slice(0, target.lastIndexOf('/')) : path.dirname(target);
       if (!made.has(folder)) {
         ops.mkdir(folder);
         made.add(folder);
@@ -101,7 +111,7 @@ export function writeAtomically(dir: string, files: Map<string, string> | ((writ
     let produced = false;
     try {
       produce((file, content) => {
-        if (!path.resolve(root, file).startsWith(root + path.sep)) throw new Error(`refusing to write outside ${dir}: ${file}`);
+        if (!inside(root, file)) throw new Error(`refusing to write outside ${dir}: ${file}`);
         count++;
         if (typeof content !== 'string') {
           writeChunks(file, content);

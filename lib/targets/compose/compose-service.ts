@@ -1,8 +1,10 @@
-import * as path from 'path';
 import type { Service as ComposeService } from '../../../imports/compose-spec';
 import { Cpu } from '../../cpu';
 import { GpuKind } from '../../gpu';
-import { ResolvedWorkload, assertNever } from '../../resolve/model';
+import { ResolvedEnv, ResolvedHealth, ResolvedWorkload, assertNever } from '../../resolve/model';
+import { sharedPart } from '../../yaml-output';
+import { dockerfileIn } from '../dockerfile-path';
+import { sharedBy, sharedByKey } from '../shared-parts';
 
 /** Where Compose reads secret files from, relative to the app's root directory; git ignores it. */
 export const SECRETS_SOURCE_DIR = '.secrets';
@@ -19,19 +21,19 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
   if (w.build) {
     s.build = {
       context: rel(w.build.context),
-      dockerfile: path.posix.relative(w.build.context, w.build.dockerfile),
+      dockerfile: dockerfileIn(w.build.context, w.build.dockerfile),
       target: w.build.target,
-      args: { ...w.build.args },
+      args: buildArgs(w.build.args),
     };
   }
-  if (w.command) s.command = [...w.command];
+  if (w.command) s.command = strings(w.command);
   s.user = `${w.user}:${w.user}`;
   // Compose Watch copies changed sources into the container, so a watched dev variant keeps a writable root
   s.read_only = !w.watch;
-  s.tmpfs = [...w.scratch];
-  s.cap_drop = ['ALL'];
-  s.security_opt = ['no-new-privileges:true'];
-  s.environment = Object.fromEntries(w.env.map((e) => [e.name, e.value]));
+  s.tmpfs = strings(w.scratch);
+  s.cap_drop = CAP_DROP;
+  s.security_opt = SECURITY_OPT;
+  s.environment = environment(w.env);
   if (w.secrets.length) s.secrets = w.secrets.map((x) => ({ source: x.composeName, target: x.path }));
   const published = w.ports.filter((p) => p.hostPort !== undefined);
   if (published.length) {
@@ -48,15 +50,7 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
   ];
   if (mounts.length) s.volumes = mounts;
   if (w.shmMiB !== undefined) s.shm_size = mebibytes(w.shmMiB);
-  if (w.health) {
-    s.healthcheck = {
-      test: ['CMD', ...w.health.command],
-      interval: `${w.health.intervalSeconds}s`,
-      timeout: '5s',
-      retries: 3,
-      start_period: `${w.health.startupSeconds}s`,
-    };
-  }
+  if (w.health) s.healthcheck = healthcheck(w.health);
   if (w.dependsOn.length || w.modelFetch) {
     s.depends_on = Object.fromEntries([
       ...w.dependsOn.map((d): [string, { condition: 'service_completed_successfully' | 'service_healthy' | 'service_started' }] => [d.key, {
@@ -90,19 +84,35 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
     default:
       assertNever(w);
   }
-  s.deploy = {
-    ...(s.deploy ?? {}),
-    resources: {
-      limits: { cpus: Cpu.millis(w.cpuLimitMillis).toCpus(), memory: mebibytes(w.memoryLimitMiB) },
-      reservations: {
-        cpus: Cpu.millis(w.cpuRequestMillis).toCpus(),
-        memory: mebibytes(w.memoryRequestMiB),
-        ...(w.gpu ? { devices: [gpuDevice(w)] } : {}),
-      },
-    },
-  };
+  s.deploy = { ...(s.deploy ?? {}), resources: resources(w) };
   return s;
 }
+
+// The parts most services have the same are made once and shared (shared-parts.ts): the resolver makes one object
+// of equal environments, commands, scratch paths and health checks, and the rest are made from the values they hold.
+const CAP_DROP = sharedPart(['ALL']);
+const SECURITY_OPT = sharedPart(['no-new-privileges:true']);
+const strings = sharedBy((xs: readonly string[]) => [...xs]);
+const environment = sharedBy((env: readonly ResolvedEnv[]) => Object.fromEntries(env.map((e) => [e.name, e.value])));
+const buildArgs = sharedByKey((args: Readonly<Record<string, string>>) => JSON.stringify(args), (args: Readonly<Record<string, string>>) => ({ ...args }));
+const healthcheck = sharedBy((h: ResolvedHealth) => ({
+  test: ['CMD', ...h.command],
+  interval: `${h.intervalSeconds}s`,
+  timeout: '5s',
+  retries: 3,
+  start_period: `${h.startupSeconds}s`,
+}));
+const resources = sharedByKey(
+  (w: ResolvedWorkload) => `${w.cpuRequestMillis}/${w.memoryRequestMiB}/${w.cpuLimitMillis}/${w.memoryLimitMiB}/${w.gpu ? JSON.stringify(w.gpu) : ''}`,
+  (w: ResolvedWorkload) => ({
+    limits: { cpus: Cpu.millis(w.cpuLimitMillis).toCpus(), memory: mebibytes(w.memoryLimitMiB) },
+    reservations: {
+      cpus: Cpu.millis(w.cpuRequestMillis).toCpus(),
+      memory: mebibytes(w.memoryRequestMiB),
+      ...(w.gpu ? { devices: [gpuDevice(w)] } : {}),
+    },
+  }),
+);
 
 /**
  * The one-shot service that fetches a workload's model into its volume before the workload starts: the same image
@@ -114,7 +124,7 @@ export function composeFetchService(w: ResolvedWorkload, rel: (p: string) => str
   const s: ComposeService = {};
   if (w.profile) s.profiles = [w.profile];
   s.image = w.image;
-  if (w.build) s.build = { context: rel(w.build.context), dockerfile: path.posix.relative(w.build.context, w.build.dockerfile), target: w.build.target, args: { ...w.build.args } };
+  if (w.build) s.build = { context: rel(w.build.context), dockerfile: dockerfileIn(w.build.context, w.build.dockerfile), target: w.build.target, args: { ...w.build.args } };
   s.command = [...f.command];
   s.user = `${w.user}:${w.user}`;
   s.read_only = true;

@@ -7,30 +7,50 @@ export function escapeComposeValue(value: string): string {
   return value.replace(/\$/g, '$$$$');
 }
 
+import { isSharedPart, sharedPart } from '../../yaml-output';
+
+// A shared part (frozen, held by many services) is escaped once.
+const escapedParts = new WeakMap<object, unknown>();
+
 /**
  * The Compose document with every string value (not key) escaped: a copy of each part that holds a `$`, the same
  * object where nothing changes (most services hold none, and they are written thousands at a time).
  * @internal
  */
 export function escapeComposeStrings<T>(doc: T): T {
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return v.includes('$') ? escapeComposeValue(v) : v;
-    if (v === null || typeof v !== 'object') return v;
-    if (Array.isArray(v)) {
-      let out: unknown[] | undefined;
-      for (let i = 0; i < v.length; i++) {
-        const x = walk(v[i]);
-        if (x !== v[i]) (out ??= v.slice())[i] = x;
-      }
-      return out ?? v;
-    }
-    let copy: Record<string, unknown> | undefined;
-    for (const k of Object.keys(v)) {
-      const before = (v as Record<string, unknown>)[k];
-      const x = walk(before);
-      if (x !== before) (copy ??= { ...(v as Record<string, unknown>) })[k] = x;
-    }
-    return copy ?? v;
-  };
   return walk(doc) as T;
+}
+
+function walk(v: unknown): unknown {
+  if (typeof v === 'string') return v.includes('$') ? escapeComposeValue(v) : v;
+  if (v === null || typeof v !== 'object') return v;
+  if (isSharedPart(v)) {
+    let out = escapedParts.get(v);
+    if (out === undefined) {
+      out = escapeParts(v);
+      // the escaped copy is held by the same services: shared too
+      if (out !== v) sharedPart(out as object);
+      escapedParts.set(v, out);
+    }
+    return out;
+  }
+  return escapeParts(v);
+}
+
+function escapeParts(v: object): unknown {
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x = walk(v[i]);
+      if (x !== v[i]) (out ??= v.slice())[i] = x;
+    }
+    return out ?? v;
+  }
+  let copy: Record<string, unknown> | undefined;
+  for (const k of Object.keys(v)) {
+    const before = (v as Record<string, unknown>)[k];
+    const x = walk(before);
+    if (x !== before) (copy ??= { ...(v as Record<string, unknown>) })[k] = x;
+  }
+  return copy ?? v;
 }

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { ImageFlavor } from '../../image-flavor';
 import { ResolvedStack } from '../../resolve/model';
+import { dockerfileIn } from '../dockerfile-path';
 
 /** @internal Where the bake file lives inside the output folder. */
 export const BAKE_FILE = 'docker/docker-bake.json';
@@ -69,7 +70,7 @@ export function renderBake(stack: ResolvedStack): BakeFile {
     for (const v of s.variants) {
       add(`${s.name}-${v.flavor}`, v.flavor, v.base.key, {
         context: s.context,
-        dockerfile: path.posix.relative(s.context, s.dockerfile),
+        dockerfile: dockerfileIn(s.context, s.dockerfile),
         target: 'runtime',
         args: { BASE_IMAGE: v.base.ref },
         contexts: { [v.base.ref]: `target:${v.base.key}` },

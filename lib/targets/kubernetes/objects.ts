@@ -1,5 +1,6 @@
 import { ResolvedStack, ResolvedWorkload, assertNever } from '../../resolve/model';
 import { selectorLabels, workloadLabels } from './labels';
+import { sharedPart } from '../../yaml-output';
 import { mebibytes, podSpec } from './pod-spec';
 
 /** A Kubernetes object or part of one, as plain JSON (field names as the API spells them). */
@@ -12,7 +13,9 @@ type K8s = Record<string, any>;
  * @internal
  */
 export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Array<Record<string, any>> {
-  const labels = workloadLabels(stack.name, w);
+  // the labels and the selector come back in several objects of the file: their text is made once per indent
+  const labels = sharedPart(workloadLabels(stack.name, w));
+  const selector = sharedPart(selectorLabels(w));
   const meta = (name: string) => (stack.namespace ? { labels, name, namespace: stack.namespace } : { labels, name });
   const claimSpec = (v: ResolvedWorkload['volumes'][number]): K8s => ({
     accessModes: ['ReadWriteOnce'],
@@ -25,7 +28,7 @@ export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Arra
     metadata: meta(w.service),
     spec: {
       ...(headless ? { clusterIP: 'None' } : { type: 'ClusterIP' }),
-      selector: selectorLabels(w),
+      selector,
       ports: w.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: 'TCP' })),
     },
   })] : []);
@@ -36,7 +39,7 @@ export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Arra
         metadata: meta(w.service),
         spec: {
           replicas: w.replicas,
-          selector: { matchLabels: selectorLabels(w) },
+          selector: { matchLabels: selector },
           // A ReadWriteOnce claim cannot be mounted by the old and the new pod at once.
           strategy: w.volumes.some((v) => !v.perPod) ? { type: 'Recreate' } : { type: 'RollingUpdate' },
           template,
@@ -49,7 +52,7 @@ export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Arra
         spec: {
           serviceName: w.service,
           replicas: w.replicas,
-          selector: { matchLabels: selectorLabels(w) },
+          selector: { matchLabels: selector },
           podManagementPolicy: 'OrderedReady',
           updateStrategy: { type: 'RollingUpdate' },
           template,

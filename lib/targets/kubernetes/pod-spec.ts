@@ -1,7 +1,9 @@
 import { Cpu } from '../../cpu';
 import { SECRETS_DIR } from '../../env';
-import { ResolvedHealth, ResolvedWorkload } from '../../resolve/model';
+import { ResolvedEnv, ResolvedHealth, ResolvedScheduling, ResolvedWorkload } from '../../resolve/model';
 import { CACHE_DIR, SHM_DIR, TMP_DIR } from '../../workloads/workload';
+import { sharedPart } from '../../yaml-output';
+import { sharedBy, sharedByKey } from '../shared-parts';
 
 /** A Kubernetes object or part of one, as plain JSON (field names as the API spells them). */
 type K8s = Record<string, any>;
@@ -52,33 +54,16 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): K8s 
   // Profile validation keeps dev (bind-mounting) profiles out of Kubernetes; this guards that invariant.
   if (w.binds.length) throw new Error(`${w.path}: bind mounts cannot render for Kubernetes`);
 
-  const limits: Record<string, string | number> = {
-    cpu: Cpu.millis(w.cpuLimitMillis).toQuantity(),
-    memory: mebibytes(w.memoryLimitMiB),
-  };
-  if (w.gpu) limits[w.gpu.resourceName] = w.gpu.count;
-
   const container: K8s = {
     name: w.service,
     image: w.image,
     imagePullPolicy: 'IfNotPresent',
     // Compose `command` replaces CMD and keeps ENTRYPOINT; Kubernetes `args` does the same.
-    args: w.command?.map(escapeExpansion),
-    env: w.env.map((e) => ({ name: e.name, value: escapeExpansion(e.value) })),
-    ports: w.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
-    resources: {
-      requests: { cpu: Cpu.millis(w.cpuRequestMillis).toQuantity(), memory: mebibytes(w.memoryRequestMiB) },
-      limits,
-    },
-    securityContext: {
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      runAsUser: w.user,
-      runAsGroup: w.user,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
+    args: w.command && containerArgs(w.command),
+    env: containerEnv(w.env),
+    ports: containerPorts(w.ports),
+    resources: containerResources(w),
+    securityContext: containerSecurity(w.user),
     volumeMounts: mounts,
     ...(w.health && w.kind !== 'job' ? probes(w.health) : {}),
     // endpoints stop routing to the pod while it still serves; then the server drains within its own timeout
@@ -120,14 +105,8 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): K8s 
   return {
     automountServiceAccountToken: false,
     enableServiceLinks: false,
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: w.user,
-      runAsGroup: w.user,
-      fsGroup: w.user,
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
-    ...gpuScheduling(w),
+    securityContext: podSecurity(w.user),
+    ...(w.gpu && w.scheduling ? gpuScheduling(w.scheduling) : {}),
     ...(w.kind === 'job' ? { restartPolicy: 'Never' } : {}),
     ...(w.drain ? { terminationGracePeriodSeconds: w.drain.graceSeconds } : {}),
     ...(initContainers.length ? { initContainers } : {}),
@@ -135,6 +114,45 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): K8s 
     volumes,
   };
 }
+
+// The parts most pods have the same are made once and shared (shared-parts.ts): the resolver makes one object of
+// equal environments, commands and health checks, and the rest are made from the numbers they hold.
+const containerArgs = sharedBy((command: readonly string[]) => command.map(escapeExpansion));
+const containerEnv = sharedBy((env: readonly ResolvedEnv[]) => env.map((e) => ({ name: e.name, value: escapeExpansion(e.value) })));
+const containerPorts = sharedByKey(
+  (ports: ResolvedWorkload['ports']) => ports.map((p) => `${p.name}:${p.port}`).join(','),
+  (ports: ResolvedWorkload['ports']) => ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+);
+const containerResources = sharedByKey(
+  (w: ResolvedWorkload) => `${w.cpuRequestMillis}/${w.memoryRequestMiB}/${w.cpuLimitMillis}/${w.memoryLimitMiB}/${w.gpu ? `${w.gpu.resourceName}=${w.gpu.count}` : ''}`,
+  (w: ResolvedWorkload) => {
+    const limits: Record<string, string | number> = {
+      cpu: Cpu.millis(w.cpuLimitMillis).toQuantity(),
+      memory: mebibytes(w.memoryLimitMiB),
+    };
+    if (w.gpu) limits[w.gpu.resourceName] = w.gpu.count;
+    return {
+      requests: { cpu: Cpu.millis(w.cpuRequestMillis).toQuantity(), memory: mebibytes(w.memoryRequestMiB) },
+      limits,
+    };
+  },
+);
+const containerSecurity = sharedByKey(String, (user: number) => ({
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  runAsUser: user,
+  runAsGroup: user,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+}));
+const podSecurity = sharedByKey(String, (user: number) => ({
+  runAsNonRoot: true,
+  runAsUser: user,
+  runAsGroup: user,
+  fsGroup: user,
+  seccompProfile: { type: 'RuntimeDefault' },
+}));
 
 /**
  * Kubernetes expands `$(VAR)` in command, args and env values, and reads `$$` as one `$`: doubling every `$`
@@ -151,21 +169,22 @@ function secretSources(secrets: ResolvedWorkload['secrets']): K8s[] {
   return [...bySecret].map(([name, items]) => ({ secret: { name, items } }));
 }
 
-/** Runtime class, tolerations, node selector and node affinity of a GPU pod, from its cluster preset. */
-function gpuScheduling(w: ResolvedWorkload): K8s {
-  const s = w.scheduling;
-  if (!w.gpu || !s) return {};
+/**
+ * Runtime class, tolerations, node selector and node affinity of a GPU pod, from its cluster preset (one object per
+ * profile and driver floor in the model: made once for each, its parts shared).
+ */
+const gpuScheduling = sharedBy((s: ResolvedScheduling): K8s => {
   const nodeAffinity: K8s = {
     ...(s.required.length ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: s.required.map((r) => ({ ...r })) }] } } : {}),
     ...(s.preferred.length ? { preferredDuringSchedulingIgnoredDuringExecution: s.preferred.map((p) => ({ weight: p.weight, preference: { matchExpressions: [{ ...p.requirement }] } })) } : {}),
   };
   return {
     ...(s.runtimeClassName ? { runtimeClassName: s.runtimeClassName } : {}),
-    ...(s.tolerations.length ? { tolerations: s.tolerations.map((t) => ({ key: t.key, operator: t.operator ?? 'Exists', ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect })) } : {}),
-    ...(Object.keys(s.nodeSelector).length ? { nodeSelector: { ...s.nodeSelector } } : {}),
-    ...(Object.keys(nodeAffinity).length ? { affinity: { nodeAffinity } } : {}),
+    ...(s.tolerations.length ? { tolerations: sharedPart(s.tolerations.map((t) => ({ key: t.key, operator: t.operator ?? 'Exists', ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }))) } : {}),
+    ...(Object.keys(s.nodeSelector).length ? { nodeSelector: sharedPart({ ...s.nodeSelector }) } : {}),
+    ...(Object.keys(nodeAffinity).length ? { affinity: sharedPart({ nodeAffinity }) } : {}),
   };
-}
+});
 
 /**
  * The driver check of presets without GFD labels: a fixed program, run in the workload's own image with the same
@@ -193,9 +212,10 @@ export const DRIVER_CHECK_PROGRAM = [
   'print(f"driver check: NVIDIA driver {m.group(0)} runs this image (needs {need} or newer)")',
 ].join('\n');
 
-function probes(h: ResolvedHealth): K8s {
+/** The probes of a health check (one object for equal checks in the model: made once for each, each probe shared). */
+const probes = sharedBy((h: ResolvedHealth): K8s => {
   // keys in sorted order, as the manifest is written
-  const probe = (path: string | undefined, failureThreshold: number): K8s => (h.kind === 'http'
+  const probe = (path: string | undefined, failureThreshold: number): K8s => sharedPart(h.kind === 'http'
     ? { failureThreshold, httpGet: { path, port: h.port! }, periodSeconds: h.intervalSeconds, timeoutSeconds: 5 }
     : { exec: { command: [...h.command] }, failureThreshold, periodSeconds: h.intervalSeconds, timeoutSeconds: 5 });
   return {
@@ -204,7 +224,7 @@ function probes(h: ResolvedHealth): K8s {
     // Liveness and readiness start only once this succeeds, so slow model loading is not mistaken for a hang.
     startupProbe: probe(h.path, Math.ceil(h.startupSeconds / h.intervalSeconds)),
   };
-}
+});
 
 /** A binary quantity in the largest whole unit, e.g. `4Gi` or `512Mi`. */
 export function mebibytes(mib: number): string {
