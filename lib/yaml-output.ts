@@ -11,6 +11,8 @@
  * and Kustomize read YAML 1.2, where the 1.1 schema would leave it plain.
  */
 
+import { deepFreeze } from './deep-freeze';
+
 /** Options of the emitter. */
 export interface YamlOptions {
   /**
@@ -145,12 +147,6 @@ export function sharedPart<T extends object>(part: T): T {
  */
 export function isSharedPart(v: object): boolean {
   return sharedText.has(v);
-}
-
-function deepFreeze(v: object): void {
-  // an object frozen elsewhere may hold unfrozen ones: every level is visited
-  Object.freeze(v);
-  for (const x of Object.values(v)) if (x !== null && typeof x === 'object') deepFreeze(x);
 }
 
 /** Appends a collection's lines under a key: a shared part's text is made once at each indent and then reused. */

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { BaseImage } from '../base-image';
 import { DRIVER_MAJOR_LABEL, minDriverMajor } from '../cuda-driver';
+import { deepFreeze } from '../deep-freeze';
 import { EnvValue, expandTemplate, secretPath } from '../env';
 import { selectBase } from '../base-selection';
 import { FETCHER_PATH } from '../model-source';
@@ -67,14 +68,8 @@ function interned<T extends object>(part: T): T {
   const key = JSON.stringify(part);
   const known = pool?.get(key) as T | undefined;
   if (known !== undefined) return known;
-  pool?.set(key, freezeDeep(part));
+  pool?.set(key, deepFreeze(part));
   return part;
-}
-
-function freezeDeep<T extends object>(v: T): T {
-  Object.freeze(v);
-  for (const x of Object.values(v)) if (x !== null && typeof x === 'object') freezeDeep(x);
-  return v;
 }
 
 function resolveApp(decl: AppDeclaration): ResolvedStack {

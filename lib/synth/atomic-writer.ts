@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { isCleanRelativePath } from '../clean-path';
 import { FileOps, fileOps } from './file-ops';
 
 /*
@@ -15,12 +16,9 @@ import { FileOps, fileOps } from './file-ops';
 
 const WAIT_MS = 30_000;
 
-// A relative path of plain segments, none '.' or '..', no empty one: it names a file inside any folder it is joined to.
-const CLEAN_RELATIVE = /^(?!\.\.?(?:\/|$))[\w.-]+(?:\/(?!\.\.?(?:\/|$))[\w.-]+)*$/;
-
 /** Whether `file` names a path strictly inside `root` (an absolute, resolved folder). */
 function inside(root: string, file: string): boolean {
-  return CLEAN_RELATIVE.test(file) || path.resolve(root, file).startsWith(root + path.sep);
+  return isCleanRelativePath(file) || path.resolve(root, file).startsWith(root + path.sep);
 }
 
 /**
@@ -65,7 +63,7 @@ export function writeAtomically(dir: string, files: Map<string, string> | ((writ
     };
     const folderOf = (file: string): string => {
       // a clean relative path (what targets emit) joins as it is; any other is normalized by path.join
-      const clean = CLEAN_RELATIVE.test(file);
+      const clean = isCleanRelativePath(file);
       const target = clean ? `${staging}/${file}` : path.join(staging!, file);
       const folder = clean ? target.slice(0, target.lastIndexOf('/')) : path.dirname(target);
       if (!made.has(folder)) {

@@ -1,10 +1,8 @@
 import * as path from 'path';
+import { isCleanRelativePath } from '../clean-path';
 
 // Thousands of variants share a few contexts and Dockerfile folders: each relative path is computed once.
 const relativeDockerfiles = new Map<string, string>();
-
-// A relative path of plain segments, none '.' or '..' and none empty, as the resolver makes build paths.
-const CLEAN_RELATIVE = /^(?!\.\.?(?:\/|$))[\w.-]+(?:\/(?!\.\.?(?:\/|$))[\w.-]+)*$/;
 
 /**
  * The Dockerfile's path relative to the build context, as `build.dockerfile` reads it (Compose and bake alike).
@@ -14,7 +12,7 @@ export function dockerfileIn(context: string, dockerfile: string): string {
   const key = `${context}\u0000${dockerfile}`;
   let out = relativeDockerfiles.get(key);
   if (out === undefined) {
-    out = CLEAN_RELATIVE.test(context) && CLEAN_RELATIVE.test(dockerfile) ? relativeClean(context, dockerfile) : path.posix.relative(context, dockerfile);
+    out = isCleanRelativePath(context) && isCleanRelativePath(dockerfile) ? relativeClean(context, dockerfile) : path.posix.relative(context, dockerfile);
     if (relativeDockerfiles.size > 10_000) relativeDockerfiles.clear();
     relativeDockerfiles.set(key, out);
   }
