@@ -102,3 +102,23 @@ describe('the Docker target on a model fixture', () => {
     expect(bake.target['ml-base-cpu'].context).toBe('dist/docker/images/ml-base-cpu');
   });
 });
+
+describe('parts shared between documents (targets/shared-parts.ts)', () => {
+  // A model the resolver made is frozen where it shares parts; a hand-written one need not be, and a part made from
+  // a model object that can still change is made again each time, not served from the first rendering.
+  test('a changed, unfrozen model renders its change', () => {
+    const model = structuredClone(FIXTURE);
+    const before = renderToMap(kubernetesTarget, model, ['cpu']);
+    const db = model.base.find((w) => w.service === 'db')!;
+    (db.env as Array<{ name: string; value: string }>)[0].value = '/elsewhere';
+    (db.health as { intervalSeconds: number }).intervalSeconds = 7;
+    const after = renderToMap(kubernetesTarget, model, ['cpu']);
+    const container = (files: Map<string, string>) => parseStream(files.get('k8s/cpu/db.yaml')!).find((o) => o.kind === 'StatefulSet').spec.template.spec.containers[0];
+    expect(container(before).env[0]).toEqual({ name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' });
+    expect(container(after).env[0]).toEqual({ name: 'PGDATA', value: '/elsewhere' });
+    expect(container(after).readinessProbe.periodSeconds).toBe(7);
+    const compose = parseYaml(renderToMap(composeTarget, model, ['cpu']).get('docker/docker-compose.base.yml')!);
+    expect(compose.services.db.environment.PGDATA).toBe('/elsewhere');
+    expect(compose.services.db.healthcheck.interval).toBe('7s');
+  });
+});

@@ -548,7 +548,8 @@ function appPolicies(decl: AppDeclaration): KubernetesPolicy[] {
 function sharedScheduling(p: Profile, minDriver: number | undefined): ResolvedContainer['scheduling'] {
   let byDriver = schedulingOf.get(p);
   if (!byDriver) schedulingOf.set(p, byDriver = new Map());
-  if (!byDriver.has(minDriver)) byDriver.set(minDriver, scheduling(p, minDriver));
+  // a frozen copy: the preset's own objects stay the user's, and targets make their parts of it once
+  if (!byDriver.has(minDriver)) byDriver.set(minDriver, deepFreeze(JSON.parse(JSON.stringify(scheduling(p, minDriver)))));
   return byDriver.get(minDriver);
 }
 

@@ -8,12 +8,14 @@ import { sharedPart } from '../yaml-output';
  */
 
 /**
- * `make`, made once per input object, its result marked as shared (deep-frozen).
+ * `make`, made once per input object, its result marked as shared (deep-frozen). Only a frozen input (the resolver
+ * freezes what it shares) is made once: one that could still change is made afresh each time.
  * @internal
  */
 export function sharedBy<K extends object, T extends object>(make: (input: K) => T): (input: K) => T {
   const made = new WeakMap<K, T>();
   return (input) => {
+    if (!Object.isFrozen(input)) return sharedPart(make(input));
     let part = made.get(input);
     if (part === undefined) made.set(input, part = sharedPart(make(input)));
     return part;
