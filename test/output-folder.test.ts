@@ -224,6 +224,27 @@ describe('synth is atomic at the edges', () => {
     expect(strays(dir)).toEqual([]);
   });
 
+  test('a lock being created (still empty) is waited for, not taken over; one left empty by a writer that died is taken over', () => {
+    const root = tempRoot();
+    const lockFile = path.join(root, '.dist.lock');
+    fs.writeFileSync(lockFile, '');
+    expect(() => writeAtomically(path.join(root, 'dist'), new Map([['a', 'b']]), 300)).toThrow(/another synth \(process not yet known\) has been writing/);
+    expect(fs.existsSync(path.join(root, 'dist'))).toBe(false);
+    const old = new Date(Date.now() - 10_000);
+    fs.utimesSync(lockFile, old, old);
+    expect(writeAtomically(path.join(root, 'dist'), new Map([['a', 'b']]), 300)).toBe(true);
+    expect(readTree(path.join(root, 'dist'))).toEqual(new Map([['a', 'b']]));
+    expect(strays(root)).toEqual([]);
+  });
+
+  test('the pid file of a writer that died before it took the lock is removed; a waiting writer\'s stays', () => {
+    const root = tempRoot();
+    fs.writeFileSync(path.join(root, '.dist.lock.999999999'), '999999999');
+    fs.writeFileSync(path.join(root, `.dist.lock.${process.ppid}`), String(process.ppid));
+    expect(writeAtomically(path.join(root, 'dist'), new Map([['a', 'b']]))).toBe(true);
+    expect(fs.readdirSync(root).sort()).toEqual([`.dist.lock.${process.ppid}`, 'dist', 'services']);
+  });
+
   test('a lock held by a live process makes the writer wait, then fail with a clear message', () => {
     const root = tempRoot();
     fs.writeFileSync(path.join(root, '.dist.lock'), String(process.ppid));

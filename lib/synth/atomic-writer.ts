@@ -5,13 +5,14 @@ import { FileOps, fileOps } from './file-ops';
 
 /*
  * Replaces a folder with exactly a set of files, all or nothing, with one writer at a time:
- * - a lock file beside the folder (`.<name>.lock`, holding the writer's pid) makes a second writer wait, then fail
- *   with a clear message; a lock whose process is gone is taken over;
+ * - a lock file beside the folder (`.<name>.lock`, holding the writer's pid from the moment it exists: it is a hard
+ *   link to a pid file written first) makes a second writer wait, then fail with a clear message; a lock whose
+ *   process is gone is taken over;
  * - the new tree is built in a sibling staging folder: unchanged files are hard links to the current ones (their
  *   mtime stays), changed ones are written; then two renames swap it in; when every file is unchanged, nothing is
  *   staged and the folder stays as it is;
- * - leftovers of a writer that died (staging folders, or the previous folder moved aside between the two renames)
- *   are cleaned up, or restored, by the next writer under the lock.
+ * - leftovers of a writer that died (staging folders, the previous folder moved aside between the two renames, a pid
+ *   file not yet linked) are cleaned up, or restored, by the next writer under the lock.
  */
 
 const WAIT_MS = 30_000;
@@ -187,27 +188,46 @@ function recover(parent: string, base: string, dir: string): void {
   const old = leftovers.filter((n) => n.startsWith(`.${base}.old-`)).sort().pop();
   if (old && !fs.existsSync(dir)) fs.renameSync(path.join(parent, old), dir);
   for (const n of leftovers) fs.rmSync(path.join(parent, n), { recursive: true, force: true });
+  // the pid file of a writer that died before it could link it to the lock
+  const prefix = `.${base}.lock.`;
+  for (const n of fs.readdirSync(parent)) {
+    const pid = n.startsWith(prefix) ? n.slice(prefix.length) : '';
+    if (/^[1-9][0-9]*$/.test(pid) && Number(pid) !== process.pid && !alive(Number(pid))) fs.rmSync(path.join(parent, n), { force: true });
+  }
 }
 
 function lock(file: string, dir: string, waitMs: number): () => void {
   const deadline = Date.now() + waitMs;
+  // The lock appears with the holder's pid in it: written to a file of this process's own, then hard-linked to the
+  // lock's name, which fails if the lock exists. (Created empty and then written, a lock read in between looked like
+  // one whose holder had died, and a second synth took it over while the first was writing.)
+  const mine = `${file}.${process.pid}`;
+  fs.writeFileSync(mine, String(process.pid));
   for (;;) {
     try {
-      const fd = fs.openSync(file, 'wx');
-      fs.writeSync(fd, String(process.pid));
-      fs.closeSync(fd);
+      fs.linkSync(mine, file);
+      fs.rmSync(mine, { force: true });
       return () => fs.rmSync(file, { force: true });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+        fs.rmSync(mine, { force: true });
+        throw e;
+      }
     }
-    const holder = Number(readOr(file, ''));
-    if (!Number.isInteger(holder) || holder <= 0 || !alive(holder)) {
+    const content = readOr(file, undefined);
+    // released in the meantime
+    if (content === undefined) continue;
+    const holder = Number(content);
+    // an empty lock is one an older cdk8s-ml is creating: it gets a moment to write its pid
+    const dead = content === '' ? ageMs(file) > EMPTY_LOCK_MS : !Number.isInteger(holder) || holder <= 0 || !alive(holder);
+    if (dead) {
       // The holder died without releasing it: take it over.
       fs.rmSync(file, { force: true });
       continue;
     }
     if (Date.now() > deadline) {
-      throw new Error(`another synth (process ${holder}) has been writing ${dir} for over ${Math.round(waitMs / 1000)} s: wait for it to finish, or remove ${file} if that process is not a synth`);
+      fs.rmSync(mine, { force: true });
+      throw new Error(`another synth (process ${content === '' ? 'not yet known' : holder}) has been writing ${dir} for over ${Math.round(waitMs / 1000)} s: wait for it to finish, or remove ${file} if that process is not a synth`);
     }
     sleep(50);
   }
@@ -222,7 +242,18 @@ function alive(pid: number): boolean {
   }
 }
 
-function readOr(file: string, fallback: string): string {
+/** How long a lock file may stay empty before it counts as left by a writer that died while creating it. */
+const EMPTY_LOCK_MS = 2_000;
+
+function ageMs(file: string): number {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function readOr<T extends string | undefined>(file: string, fallback: T): string | T {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {

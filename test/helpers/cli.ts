@@ -50,5 +50,5 @@ export function startSynth(cwd: string): ChildProcess & { done: Promise<{ code: 
 
 /** Names in `dir` that a synth leaves only when it did not clean up (staging, moved-aside folders, locks). */
 export function strays(dir: string): string[] {
-  return fs.readdirSync(dir).filter((n) => /\.(staging|old)-|\.lock$/.test(n));
+  return fs.readdirSync(dir).filter((n) => /\.(staging|old)-|\.lock$|\.lock\.\d+$/.test(n));
 }
