@@ -189,6 +189,10 @@ function measure(n: number, runs: number): { sides: Record<Side, Measured>; file
     const roots = new Map<Side, string>();
     for (let k = 0; k < SIDES.length; k++) {
       const side = SIDES[(r + k) % SIDES.length];
+      // Every side starts with nothing waiting to be written back: otherwise the kernel is still writing back the
+      // files of the side before while this one runs, and with the order rotating by one the floor would always
+      // follow the baseline (seconds of mostly computing), the library always a side that had just written its files.
+      execFileSync('sync');
       const one = runOne(side);
       results[side].push(one);
       roots.set(side, one.root);
