@@ -103,7 +103,7 @@ const healthcheck = sharedBy((h: ResolvedHealth) => ({
   start_period: `${h.startupSeconds}s`,
 }));
 const resources = sharedByKey(
-  (w: ResolvedWorkload) => `${w.cpuRequestMillis}/${w.memoryRequestMiB}/${w.cpuLimitMillis}/${w.memoryLimitMiB}/${w.gpu ? JSON.stringify(w.gpu) : ''}`,
+  (w: ResolvedWorkload) => JSON.stringify([w.cpuRequestMillis, w.memoryRequestMiB, w.cpuLimitMillis, w.memoryLimitMiB, w.gpu ?? null]),
   (w: ResolvedWorkload) => ({
     limits: { cpus: Cpu.millis(w.cpuLimitMillis).toCpus(), memory: mebibytes(w.memoryLimitMiB) },
     reservations: {

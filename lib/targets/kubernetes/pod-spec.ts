@@ -120,11 +120,12 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): K8s 
 const containerArgs = sharedBy((command: readonly string[]) => command.map(escapeExpansion));
 const containerEnv = sharedBy((env: readonly ResolvedEnv[]) => env.map((e) => ({ name: e.name, value: escapeExpansion(e.value) })));
 const containerPorts = sharedByKey(
-  (ports: ResolvedWorkload['ports']) => ports.map((p) => `${p.name}:${p.port}`).join(','),
+  // keys as JSON: no two different inputs share one
+  (ports: ResolvedWorkload['ports']) => JSON.stringify(ports.map((p) => [p.name, p.port])),
   (ports: ResolvedWorkload['ports']) => ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
 );
 const containerResources = sharedByKey(
-  (w: ResolvedWorkload) => `${w.cpuRequestMillis}/${w.memoryRequestMiB}/${w.cpuLimitMillis}/${w.memoryLimitMiB}/${w.gpu ? `${w.gpu.resourceName}=${w.gpu.count}` : ''}`,
+  (w: ResolvedWorkload) => JSON.stringify([w.cpuRequestMillis, w.memoryRequestMiB, w.cpuLimitMillis, w.memoryLimitMiB, w.gpu?.resourceName, w.gpu?.count]),
   (w: ResolvedWorkload) => {
     const limits: Record<string, string | number> = {
       cpu: Cpu.millis(w.cpuLimitMillis).toQuantity(),
