@@ -203,33 +203,33 @@ function lock(file: string, dir: string, waitMs: number): () => void {
   // one whose holder had died, and a second synth took it over while the first was writing.)
   const mine = `${file}.${process.pid}`;
   fs.writeFileSync(mine, String(process.pid));
-  for (;;) {
-    try {
-      fs.linkSync(mine, file);
-      fs.rmSync(mine, { force: true });
-      return () => fs.rmSync(file, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-        fs.rmSync(mine, { force: true });
-        throw e;
+  try {
+    for (;;) {
+      try {
+        fs.linkSync(mine, file);
+        return () => fs.rmSync(file, { force: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
+      const content = readIfPresent(file);
+      // released in the meantime
+      if (content === undefined) continue;
+      const holder = Number(content);
+      // an empty lock is one an older cdk8s-ml is creating: it gets a moment to write its pid
+      const dead = content === '' ? ageMs(file) > EMPTY_LOCK_MS : !Number.isInteger(holder) || holder <= 0 || !alive(holder);
+      if (dead) {
+        // The holder died without releasing it: take it over.
+        fs.rmSync(file, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`another synth (process ${content === '' ? 'not yet known' : holder}) has been writing ${dir} for over ${Math.round(waitMs / 1000)} s: wait for it to finish, or remove ${file} if that process is not a synth`);
+      }
+      sleep(50);
     }
-    const content = readOr(file, undefined);
-    // released in the meantime
-    if (content === undefined) continue;
-    const holder = Number(content);
-    // an empty lock is one an older cdk8s-ml is creating: it gets a moment to write its pid
-    const dead = content === '' ? ageMs(file) > EMPTY_LOCK_MS : !Number.isInteger(holder) || holder <= 0 || !alive(holder);
-    if (dead) {
-      // The holder died without releasing it: take it over.
-      fs.rmSync(file, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) {
-      fs.rmSync(mine, { force: true });
-      throw new Error(`another synth (process ${content === '' ? 'not yet known' : holder}) has been writing ${dir} for over ${Math.round(waitMs / 1000)} s: wait for it to finish, or remove ${file} if that process is not a synth`);
-    }
-    sleep(50);
+  } finally {
+    // linked or given up: the pid file has done its part
+    fs.rmSync(mine, { force: true });
   }
 }
 
@@ -253,11 +253,11 @@ function ageMs(file: string): number {
   }
 }
 
-function readOr<T extends string | undefined>(file: string, fallback: T): string | T {
+function readIfPresent(file: string): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {
-    return fallback;
+    return undefined;
   }
 }
 

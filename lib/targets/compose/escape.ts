@@ -1,3 +1,5 @@
+import { isSharedPart, sharedPart } from '../../yaml-output';
+
 /**
  * Compose interpolates `$VAR` and `${VAR}` in every string value of a Compose file, and reads `$$` as one `$`.
  * Doubling every `$` makes each value reach the container exactly as declared.
@@ -6,8 +8,6 @@
 export function escapeComposeValue(value: string): string {
   return value.replace(/\$/g, '$$$$');
 }
-
-import { isSharedPart, sharedPart } from '../../yaml-output';
 
 // A shared part (frozen, held by many services) is escaped once.
 const escapedParts = new WeakMap<object, unknown>();

@@ -1,6 +1,6 @@
 import { ResolvedStack, ResolvedWorkload, assertNever } from '../../resolve/model';
-import { selectorLabels, workloadLabels } from './labels';
 import { sharedPart } from '../../yaml-output';
+import { selectorLabels, workloadLabels } from './labels';
 import { mebibytes, podSpec } from './pod-spec';
 
 /** A Kubernetes object or part of one, as plain JSON (field names as the API spells them). */
