@@ -10,6 +10,7 @@ import type { ResolvedStack } from './resolve/model';
 import { renderStack, resolve } from './resolve/resolver';
 import { OUTPUT_MARKER, OUTPUT_MARKER_CONTENT, outputFolderProblem } from './synth/output-guard';
 import { writeAtomically } from './synth/atomic-writer';
+import { discardEarlyWriter, startWriterEarly } from './synth/file-ops';
 import type { KubernetesPolicy } from './targets/kubernetes/policies/policy';
 import { contentText } from './targets/target';
 import { workloadsOf } from './workloads/workload';
@@ -71,6 +72,9 @@ export interface MlAppProps {
    */
   readonly cuda?: string;
 }
+
+/** Past this many workloads, synth starts its background writer before resolving (see synth()). */
+const EARLY_WRITER_WORKLOADS = 50;
 
 const REGISTRY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
@@ -184,10 +188,22 @@ export class MlApp extends Construct {
    * @throws DeclarationError listing every problem of the app (nothing is written)
    */
   public synth(): void {
+    const workloads = workloadsOf(this);
+    // On the built-in profiles a workload makes four files or more, so a large app writes on the background thread:
+    // started now, it boots while the app is resolved and rendered (discarded below if no write took it).
+    if (workloads.length > EARLY_WRITER_WORKLOADS) startWriterEarly();
+    try {
+      this.synthTo(workloads);
+    } finally {
+      discardEarlyWriter();
+    }
+  }
+
+  private synthTo(workloads: ReturnType<typeof workloadsOf>): void {
     const stack = this._resolve();
     const protectedPaths = [
       // many workloads share a build context: each is resolved once
-      ...[...new Set(workloadsOf(this).flatMap((w) => (w.imageSource?.build ? [w.imageSource.build.context] : [])))].map((c) => path.resolve(this.rootDir, c)),
+      ...[...new Set(workloads.flatMap((w) => (w.imageSource?.build ? [w.imageSource.build.context] : [])))].map((c) => path.resolve(this.rootDir, c)),
       ...(require.main?.filename ? [require.main.filename] : []),
       path.join(this.rootDir, 'package.json'),
     ];

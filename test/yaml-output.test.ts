@@ -88,7 +88,8 @@ describe('YAML emitter against cdk8s\'s writer (fast-check, fixed seed)', () => 
     fc.assert(fc.property(doc, doc, (p, d) => {
       fc.pre(![...strings(p), ...strings(d)].some((s) => OCTAL_12.test(s)));
       const part = sharedPart(structuredClone(p));
-      const holder = { ...d, a: part, deeper: { b: part, list: [{ c: part }, part] }, z: part };
+      // under keys, and as items of sequences: first, later, and first of a sequence that is itself an item
+      const holder = { ...d, a: part, deeper: { b: part, list: [part, { c: part }, part], nested: [[part, part]] }, z: part };
       // cdk8s writes JSON data, where nothing is held twice (the `yaml` package would write an alias): a copy
       const copy = (v: unknown): unknown => (Array.isArray(v) ? v.map(copy) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)])) : v);
       const data = copy(holder);

@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { MessageChannel, Worker, receiveMessageOnPort } from 'worker_threads';
+import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'worker_threads';
 
 /*
  * The file-system changes of a synth: folders, new files and hard links in the staging folder. Creating a file costs
@@ -98,10 +98,14 @@ const IN_FLIGHT_KIB = 2 * 1024;
 const BATCH_OPS = 32;
 const BATCH_KIB = 128;
 
-/**
- * Changes done by one background thread, in call order (a folder is made before its files).
- */
-function backgroundOps(): FileOps {
+/** A background thread and its shared state, started and not yet given any change. */
+interface Thread {
+  readonly worker: Worker;
+  readonly state: Int32Array;
+  readonly errors: MessagePort;
+}
+
+function startThread(): Thread {
   const state = new Int32Array(new SharedArrayBuffer(8));
   const channel = new MessageChannel();
   // no execArgv: the program needs no loader, and inheriting the process's (a --require of tsx, say) costs the
@@ -111,6 +115,42 @@ function backgroundOps(): FileOps {
   });
   worker.unref();
   channel.port1.unref();
+  return { worker, state, errors: channel.port1 };
+}
+
+function stopThread(t: Thread): void {
+  void t.worker.terminate();
+  t.errors.close();
+}
+
+// A thread started ahead of its first change (see startWriterEarly()).
+let early: Thread | undefined;
+
+/**
+ * Starts the background thread now, so that it boots (tens of milliseconds) while the caller still resolves and
+ * renders; the next fileOps() that moves to the background takes it. discardEarlyWriter() stops it when none does.
+ * @internal
+ */
+export function startWriterEarly(): void {
+  early ??= startThread();
+}
+
+/**
+ * Stops a thread startWriterEarly() started and no write took (a small output, or a synth that failed first).
+ * @internal
+ */
+export function discardEarlyWriter(): void {
+  if (early) stopThread(early);
+  early = undefined;
+}
+
+/**
+ * Changes done by one background thread, in call order (a folder is made before its files).
+ */
+function backgroundOps(): FileOps {
+  const thread = early ?? startThread();
+  early = undefined;
+  const { worker, state } = thread;
   let batch: { ops: unknown[]; kib: number } = { ops: [], kib: 0 };
   // a batch is posted with the size of its content, and waits while too much is already on its way
   const flush = () => {
@@ -137,9 +177,8 @@ function backgroundOps(): FileOps {
       flush();
       worker.postMessage('end');
       while (Atomics.load(state, 1) === 0) Atomics.wait(state, 1, 0, 1000);
-      const failure = Atomics.load(state, 1) === 2 ? String(receiveMessageOnPort(channel.port1)?.message ?? 'a background write failed') : undefined;
-      void worker.terminate();
-      channel.port1.close();
+      const failure = Atomics.load(state, 1) === 2 ? String(receiveMessageOnPort(thread.errors)?.message ?? 'a background write failed') : undefined;
+      stopThread(thread);
       if (failure !== undefined) throw new Error(failure);
     },
   };

@@ -16,7 +16,7 @@ export const SECRETS_SOURCE_DIR = '.secrets';
 export function composeService(w: ResolvedWorkload, rel: (p: string) => string): ComposeService {
   const s: ComposeService = {};
   const profiles = composeProfiles(w);
-  if (profiles) s.profiles = profiles;
+  if (profiles) s.profiles = stringList(profiles);
   s.image = w.image;
   if (w.build) {
     s.build = {
@@ -43,7 +43,7 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
       ? `${p.hostIp.includes(':') ? `[${p.hostIp}]` : p.hostIp}:${p.hostPort || ''}:${p.port}/tcp`
       : { target: p.port, published: String(p.hostPort), protocol: 'tcp' }));
   }
-  if (w.ports.length) s.expose = w.ports.map((p) => String(p.port));
+  if (w.ports.length) s.expose = stringList(w.ports.map((p) => String(p.port)));
   const mounts = [
     ...w.volumes.map((v) => ({ type: 'volume' as const, source: v.claim, target: v.path, read_only: v.readOnly })),
     ...w.binds.map((b) => ({ type: 'bind' as const, source: rel(b.source), target: b.target, read_only: true })),
@@ -93,6 +93,8 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
 const CAP_DROP = sharedPart(['ALL']);
 const SECURITY_OPT = sharedPart(['no-new-privileges:true']);
 const strings = sharedBy((xs: readonly string[]) => [...xs]);
+// lists made here from a few values (a profile, the exposed ports): shared by their JSON
+const stringList = sharedByKey((xs: readonly string[]) => JSON.stringify(xs), (xs: readonly string[]) => [...xs]);
 const environment = sharedBy((env: readonly ResolvedEnv[]) => Object.fromEntries(env.map((e) => [e.name, e.value])));
 const buildArgs = sharedByKey((args: Readonly<Record<string, string>>) => JSON.stringify(args), (args: Readonly<Record<string, string>>) => ({ ...args }));
 const healthcheck = sharedBy((h: ResolvedHealth) => ({

@@ -2,6 +2,7 @@ import { ResolvedStack, ResolvedWorkload, assertNever } from '../../resolve/mode
 import { sharedPart } from '../../yaml-output';
 import { selectorLabels, workloadLabels } from './labels';
 import { mebibytes, podSpec } from './pod-spec';
+import { sharedByKey } from '../shared-parts';
 
 /** A Kubernetes object or part of one, as plain JSON (field names as the API spells them). */
 type K8s = Record<string, any>;
@@ -17,11 +18,6 @@ export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Arra
   const labels = sharedPart(workloadLabels(stack.name, w));
   const selector = sharedPart(selectorLabels(w));
   const meta = (name: string) => (stack.namespace ? { labels, name, namespace: stack.namespace } : { labels, name });
-  const claimSpec = (v: ResolvedWorkload['volumes'][number]): K8s => ({
-    accessModes: ['ReadWriteOnce'],
-    storageClassName: v.storageClassName,
-    resources: { requests: { storage: mebibytes(v.sizeMiB) } },
-  });
   const claims = () => w.volumes.filter((v) => !v.perPod).map((v) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim',  metadata: meta(v.claim), spec: claimSpec(v) }));
   const template = { metadata: { labels }, spec: podSpec(w, { claims: w.kind !== 'stateful' }) };
   const service = (headless: boolean) => (w.ports.length || headless ? [({ apiVersion: 'v1', kind: 'Service', 
@@ -29,7 +25,7 @@ export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Arra
     spec: {
       ...(headless ? { clusterIP: 'None' } : { type: 'ClusterIP' }),
       selector,
-      ports: w.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: 'TCP' })),
+      ports: servicePorts(w.ports),
     },
   })] : []);
 
@@ -41,7 +37,7 @@ export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Arra
           replicas: w.replicas,
           selector: { matchLabels: selector },
           // A ReadWriteOnce claim cannot be mounted by the old and the new pod at once.
-          strategy: w.volumes.some((v) => !v.perPod) ? { type: 'Recreate' } : { type: 'RollingUpdate' },
+          strategy: w.volumes.some((v) => !v.perPod) ? RECREATE : ROLLING_UPDATE,
           template,
         },
       }), ...service(false)];
@@ -76,6 +72,22 @@ export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Arra
       return assertNever(w);
   }
 }
+
+// Parts most workloads have the same, made once (see shared-parts.ts).
+const RECREATE = sharedPart({ type: 'Recreate' });
+const ROLLING_UPDATE = sharedPart({ type: 'RollingUpdate' });
+const claimSpec = sharedByKey(
+  (v: ResolvedWorkload['volumes'][number]) => JSON.stringify([v.sizeMiB, v.storageClassName ?? null]),
+  (v: ResolvedWorkload['volumes'][number]): K8s => ({
+    accessModes: ['ReadWriteOnce'],
+    storageClassName: v.storageClassName,
+    resources: { requests: { storage: mebibytes(v.sizeMiB) } },
+  }),
+);
+const servicePorts = sharedByKey(
+  (ports: ResolvedWorkload['ports']) => JSON.stringify(ports.map((p) => [p.name, p.port])),
+  (ports: ResolvedWorkload['ports']) => ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: 'TCP' })),
+);
 
 /**
  * The kind of the object that runs a workload's pods.

@@ -23,19 +23,19 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): K8s 
     // A StatefulSet mounts its claim templates by their names; other kinds mount their claims as pod volumes, or an
     // emptyDir per pod for a volume each replica fills itself (a fetched model).
     const name = options.claims ? `data-${i}` : v.name;
-    if (v.perPod) volumes.push({ name, emptyDir: { sizeLimit: mebibytes(v.sizeMiB) } });
+    if (v.perPod) volumes.push(emptyDirVolume(name, mebibytes(v.sizeMiB)));
     else if (options.claims) volumes.push({ name, persistentVolumeClaim: { claimName: v.claim, readOnly: v.readOnly } });
     mounts.push({ name, mountPath: v.path, readOnly: v.readOnly });
     volumeNames.set(v.path, name);
   });
   w.scratch.forEach((p, i) => {
     const name = `scratch-${i}`;
-    volumes.push({ name, emptyDir: {} });
+    volumes.push(emptyDirVolume(name));
     mounts.push({ name, mountPath: p });
   });
   if (w.shmMiB !== undefined) {
     // Docker gives /dev/shm 64 MiB and Kubernetes a bare container the same; PyTorch data loaders need more.
-    volumes.push({ name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: mebibytes(w.shmMiB) } });
+    volumes.push(emptyDirVolume('shm', mebibytes(w.shmMiB), 'Memory'));
     mounts.push({ name: 'shm', mountPath: SHM_DIR });
   }
   const allSecrets = [...w.secrets, ...(w.modelFetch?.secrets ?? []).filter((s) => !w.secrets.some((x) => x.path === s.path))];
@@ -64,7 +64,7 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): K8s 
     ports: containerPorts(w.ports),
     resources: containerResources(w),
     securityContext: containerSecurity(w.user),
-    volumeMounts: mounts,
+    volumeMounts: volumeMounts(mounts),
     ...(w.health && w.kind !== 'job' ? probes(w.health) : {}),
     // endpoints stop routing to the pod while it still serves; then the server drains within its own timeout
     ...(w.drain && w.drain.preStopSeconds > 0 ? { lifecycle: { preStop: { exec: { command: ['sleep', String(w.drain.preStopSeconds)] } } } } : {}),
@@ -137,6 +137,12 @@ const containerResources = sharedByKey(
       limits,
     };
   },
+);
+// Volume names and mount paths are the same in most pods (data-0, scratch-0 at /tmp); claim names are not.
+const volumeMounts = sharedByKey((mounts: K8s[]) => JSON.stringify(mounts), (mounts: K8s[]) => mounts);
+const emptyDirVolume = sharedByKey(
+  (name: string, sizeLimit?: string, medium?: string) => JSON.stringify([name, sizeLimit ?? null, medium ?? null]),
+  (name: string, sizeLimit?: string, medium?: string): K8s => ({ name, emptyDir: { ...(medium ? { medium } : {}), ...(sizeLimit ? { sizeLimit } : {}) } }),
 );
 const containerSecurity = sharedByKey(String, (user: number) => ({
   allowPrivilegeEscalation: false,
