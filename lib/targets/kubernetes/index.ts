@@ -6,6 +6,7 @@ import { imageTag, selectorLabels, workloadLabels } from './labels';
 import { podControllerKind, workloadObjects } from './objects';
 import { autoscalingPolicy } from './policies/autoscaling';
 import { metricsPolicy } from './policies/metrics';
+import { isOwnPolicy } from './policies/own-policies';
 import { KubernetesPolicy, PolicyContext, PolicyWorkload } from './policies/policy';
 import { objectErrors } from './validate-objects';
 
@@ -71,8 +72,8 @@ export const kubernetesTarget: Target = {
           if (overrides.some((o) => o.kind === obj.kind) || built.patched === obj.kind) own(obj, `the ${obj.kind} of '${w.service}' as overridden or patched by a policy`, w.path, true);
           else own(obj, `${obj.kind} of '${w.service}'`, w.path, false);
         }
-        // objects of the built-in policies are the library's own; those of registered policies are checked
-        for (const [id, objs] of built.policies) for (const obj of objs) own(obj, `an object of policy '${id}' for '${w.service}'`, w.path, !BUILT_IN_POLICIES.some((b) => b.policy.id === id));
+        // objects of the library's own policies are tested against the schema; those of other policies are checked
+        for (const [id, objs] of built.policies) for (const obj of objs) own(obj, `an object of policy '${id}' for '${w.service}'`, w.path, built.checked.has(obj));
         const objects = built.policies.size ? [...built.own, ...[...built.policies.values()].flat()] : built.own;
         const file = `${w.service}.yaml`;
         resources.push(file);
@@ -94,7 +95,11 @@ export const kubernetesTarget: Target = {
   },
 };
 
-type Rendered = { own: Array<Record<string, any>>; policies: Map<string, Array<Record<string, any>>>; patched?: string };
+/**
+ * A workload's own objects, its policies' objects by policy id, the policy objects to validate (those of policies
+ * that are not the library's own), and the kind of its pod controller when such a policy patched it.
+ */
+type Rendered = { own: Array<Record<string, any>>; policies: Map<string, Array<Record<string, any>>>; checked: Set<object>; patched?: string };
 
 /**
  * Policies every workload gets: they render what its own declaration asks for (autoscaling, metrics), so each runs
@@ -109,8 +114,9 @@ const BUILT_IN_POLICIES: ReadonlyArray<{ policy: KubernetesPolicy; wanted: (w: R
 function renderWorkload(stack: ResolvedStack, w: ResolvedWorkload, profile: string): Rendered {
   let own = workloadObjects(stack, w);
   const policies = new Map<string, Array<Record<string, any>>>();
+  const checked = new Set<object>();
   const registered = [...BUILT_IN_POLICIES.filter((b) => b.wanted(w)).map((b) => b.policy), ...w.policies];
-  if (!registered.length && !overridesIn(w, profile).length) return { own, policies };
+  if (!registered.length && !overridesIn(w, profile).length) return { own, policies, checked };
   const ctx: PolicyContext = {
     stackName: stack.name, namespace: stack.namespace, profile, monitoring: stack.monitoring,
     workload: policyView(stack, w),
@@ -122,17 +128,19 @@ function renderWorkload(stack: ResolvedStack, w: ResolvedWorkload, profile: stri
   const controller = podControllerKind(w);
   let patched = false;
   for (const p of registered) {
+    const mine = isOwnPolicy(p);
     const objects = p.objects(ctx);
     if (objects.length) policies.set(p.id, [...(policies.get(p.id) ?? []), ...objects]);
+    if (!mine) objects.forEach((o) => checked.add(o));
     const template = p.podTemplate?.(ctx);
     if (template) {
-      patched = true;
+      if (!mine) patched = true;
       const wrap = controller === 'CronJob' ? { spec: { jobTemplate: { spec: { template } } } } : { spec: { template } };
       own = own.map((obj) => (obj.kind === controller ? mergePatch(obj, wrap) as Record<string, any> : obj));
     }
   }
   for (const o of overridesIn(w, profile)) own = own.map((obj) => (obj.kind === o.kind ? mergePatch(obj, o.patch) as Record<string, any> : obj));
-  return { own, policies, patched: patched ? controller : undefined };
+  return { own, policies, checked, patched: patched ? controller : undefined };
 }
 
 function overridesIn(w: ResolvedWorkload, profile: string) {

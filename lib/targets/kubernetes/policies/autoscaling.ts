@@ -1,5 +1,6 @@
 import type { ScaledObject } from '../../../../imports/keda.sh';
 import { KubernetesPolicy, PolicyContext, policyMetadata } from './policy';
+import { ownPolicyObject } from './own-policies';
 
 /** NVIDIA DCGM exporter's GPU utilisation gauge (percent), labelled with the pod it is attributed to. */
 export const DCGM_GPU_UTIL = 'DCGM_FI_DEV_GPU_UTIL';
@@ -11,7 +12,7 @@ export const DCGM_GPU_UTIL = 'DCGM_FI_DEV_GPU_UTIL';
  * pods and, when declared, on the service's in-flight requests. KEDA creates and owns the HPA behind a ScaledObject.
  * @internal
  */
-export const autoscalingPolicy: KubernetesPolicy = {
+export const autoscalingPolicy: KubernetesPolicy = ownPolicyObject({
   id: 'autoscaling',
   objects(ctx: PolicyContext): Array<Record<string, unknown>> {
     const w = ctx.workload;
@@ -64,4 +65,4 @@ export const autoscalingPolicy: KubernetesPolicy = {
     };
     return [scaled as unknown as Record<string, unknown>];
   },
-};
+});

@@ -1,5 +1,6 @@
 import type { ServiceMonitor } from '../../../../imports/monitoring.coreos.com';
 import { KubernetesPolicy, PolicyContext, policyMetadata } from './policy';
+import { ownPolicyObject } from './own-policies';
 
 /**
  * Metrics of workloads that declare `metrics` (built in, always applied): a Prometheus Operator `ServiceMonitor`
@@ -8,7 +9,7 @@ import { KubernetesPolicy, PolicyContext, policyMetadata } from './policy';
  * Prometheus without the operator discovers.
  * @internal
  */
-export const metricsPolicy: KubernetesPolicy = {
+export const metricsPolicy: KubernetesPolicy = ownPolicyObject({
   id: 'metrics',
   objects(ctx: PolicyContext): Array<Record<string, unknown>> {
     const m = ctx.workload.metrics;
@@ -30,4 +31,4 @@ export const metricsPolicy: KubernetesPolicy = {
     if (!m || ctx.monitoring !== 'annotations') return undefined;
     return { metadata: { annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(m.port), 'prometheus.io/path': m.path } } };
   },
-};
+});

@@ -1,4 +1,5 @@
 import { KubernetesPolicy, PolicyContext, policyMetadata } from './policy';
+import { ownPolicyClass } from './own-policies';
 
 /** Properties of a {@link PodDisruptionBudgetPolicy}. */
 export interface PodDisruptionBudgetPolicyProps {
@@ -37,3 +38,5 @@ export class PodDisruptionBudgetPolicy implements KubernetesPolicy {
     }];
   }
 }
+
+ownPolicyClass(PodDisruptionBudgetPolicy);

@@ -117,8 +117,9 @@ export interface PolicyContext {
 /**
  * A Kubernetes policy: derives objects (a PodDisruptionBudget, an autoscaler, a NetworkPolicy, a monitor) from a
  * workload, and may patch its pod template. Register it on one workload (`workload.addPolicy()`) or on all of them
- * (`app.addPolicy()`). The objects go into the workload's manifest file after its own; objects and patched
- * templates are validated.
+ * (`app.addPolicy()`). The objects go into the workload's manifest file after its own; the objects and patched
+ * templates of a policy you write are validated against the Kubernetes schema at synth (the library's own policies
+ * are validated by its tests instead).
  */
 export interface KubernetesPolicy {
   /** A short name of the policy, for messages, e.g. `pod-disruption-budget`. */

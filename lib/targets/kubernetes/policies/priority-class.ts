@@ -1,4 +1,5 @@
 import { KubernetesPolicy, PolicyContext } from './policy';
+import { ownPolicyClass } from './own-policies';
 
 /** Properties of a {@link PriorityClassPolicy}. */
 export interface PriorityClassPolicyProps {
@@ -49,3 +50,5 @@ export class PriorityClassPolicy implements KubernetesPolicy {
     return name ? { spec: { priorityClassName: name } } : undefined;
   }
 }
+
+ownPolicyClass(PriorityClassPolicy);

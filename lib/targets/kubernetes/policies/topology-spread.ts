@@ -1,4 +1,5 @@
 import { KubernetesPolicy, PolicyContext } from './policy';
+import { ownPolicyClass } from './own-policies';
 
 /** Properties of a {@link TopologySpreadPolicy}. */
 export interface TopologySpreadPolicyProps {
@@ -44,3 +45,5 @@ export class TopologySpreadPolicy implements KubernetesPolicy {
     };
   }
 }
+
+ownPolicyClass(TopologySpreadPolicy);
