@@ -73,10 +73,14 @@ describe('objects of policies other than the library\'s own are validated at syn
 
 describe('the library\'s own policies, not validated at synth, build valid objects', () => {
   // Every option of each policy, on every workload kind they apply to, with and without GPUs and metrics.
-  const options = [
-    { zones: false, strict: false, classes: {}, maxUnavailable: 1, labels: undefined, monitoring: 'service-monitor' as const },
-    { zones: true, strict: true, classes: { className: 'batch-low', gpuClassName: 'gpu.inference' }, maxUnavailable: 2, labels: { 'kubernetes.io/metadata.name': 'obs', team: 'ml_platform' }, monitoring: 'annotations' as const },
-    { zones: true, strict: false, classes: { className: 'default' }, maxUnavailable: 5, labels: {}, monitoring: 'service-monitor' as const },
+  interface Options {
+    zones: boolean; strict: boolean; classes: { className?: string; gpuClassName?: string }; maxUnavailable: number;
+    labels?: Record<string, string>; monitoring: 'service-monitor' | 'annotations';
+  }
+  const options: Options[] = [
+    { zones: false, strict: false, classes: {}, maxUnavailable: 1, labels: undefined, monitoring: 'service-monitor' },
+    { zones: true, strict: true, classes: { className: 'batch-low', gpuClassName: 'gpu.inference' }, maxUnavailable: 2, labels: { 'kubernetes.io/metadata.name': 'obs', team: 'ml_platform' }, monitoring: 'annotations' },
+    { zones: true, strict: false, classes: { className: 'default' }, maxUnavailable: 5, labels: {}, monitoring: 'service-monitor' },
   ];
 
   test.each(options.map((o, i) => [i, o]))('option set %s: every object is valid against the Kubernetes OpenAPI and its CRD, every pod restricted', (_, o) => {
