@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { problem, show } from './errors';
-import { assertDnsSubdomain, assertLabelValue } from './names';
+import { assertDnsSubdomain, assertLabelValue, isLabelKey } from './names';
 import { typeMark } from './type-mark';
 
 /** A toleration of a node taint. */
@@ -85,9 +85,6 @@ export interface ClusterPresetProps {
    */
   readonly driverCheck?: boolean;
 }
-
-// Kubernetes label keys: an optional DNS-subdomain prefix and a name of at most 63 characters.
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /**
  * Where GPU pods schedule on a kind of cluster: the taints they tolerate, the labels they select and whether driver
@@ -197,7 +194,7 @@ export function checkClusterPreset(scope: IConstruct, preset: unknown): preset i
   let ok = true;
   if (typeof p.name !== 'string' || !/^[a-z0-9-]{1,40}$/.test(p.name)) ok = problem(scope, `cluster preset name ${show(p.name)} is invalid: use up to 40 lower-case letters, digits and '-'`);
   const key = (k: unknown) => {
-    if (typeof k !== 'string' || k.length > 316 || !LABEL_KEY.test(k)) ok = problem(scope, `label or taint key ${show(k)} of cluster preset '${p.name}' is invalid: use '[prefix/]name', e.g. 'cloud.google.com/gke-accelerator'`);
+    if (!isLabelKey(k) || k.length > 316) ok = problem(scope, `label or taint key ${show(k)} of cluster preset '${p.name}' is invalid: use '[prefix/]name', e.g. 'cloud.google.com/gke-accelerator'`);
   };
   for (const t of p.tolerations ?? []) {
     key(t.key);

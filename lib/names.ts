@@ -12,6 +12,8 @@ const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+// Label keys: an optional DNS-subdomain prefix and a name of at most 63 characters (IsQualifiedName).
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 // POSIX-portable environment variable names; Kubernetes would accept more, Compose and shells would not.
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -47,9 +49,19 @@ export function assertPortName(scope: IConstruct, value: unknown): boolean {
   return problem(scope, `port name ${show(value)} is invalid: use at most 15 lower-case letters, digits and '-', with at least one letter and no '--'`);
 }
 
+/** Whether `value` can be a Kubernetes label key: `[prefix/]name`. */
+export function isLabelKey(value: unknown): value is string {
+  return typeof value === 'string' && LABEL_KEY.test(value);
+}
+
+/** Whether `value` can be a Kubernetes label value. */
+export function isLabelValue(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 63 && LABEL_VALUE.test(value);
+}
+
 /** Records a problem unless `value` can be a Kubernetes label value. */
 export function assertLabelValue(scope: IConstruct, what: string, value: unknown): boolean {
-  if (typeof value === 'string' && value.length <= 63 && LABEL_VALUE.test(value)) return true;
+  if (isLabelValue(value)) return true;
   return problem(scope, `${what} ${show(value)} cannot be a Kubernetes label value: use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit`);
 }
 

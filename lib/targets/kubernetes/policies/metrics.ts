@@ -1,6 +1,6 @@
 import type { ServiceMonitor } from '../../../../imports/monitoring.coreos.com';
-import { KubernetesPolicy, PolicyContext, policyMetadata } from './policy';
 import { ownPolicyObject } from './own-policies';
+import { KubernetesPolicy, PolicyContext, policyMetadata } from './policy';
 
 /**
  * Metrics of workloads that declare `metrics` (built in, always applied): a Prometheus Operator `ServiceMonitor`

@@ -1,9 +1,6 @@
-import { KubernetesPolicy, PolicyContext, PolicyWorkload, policyMetadata } from './policy';
+import { isLabelKey, isLabelValue } from '../../../names';
 import { ownPolicyClass } from './own-policies';
-
-// Kubernetes label syntax: an optional DNS-subdomain prefix and a name of at most 63 characters; values likewise.
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+import { KubernetesPolicy, PolicyContext, PolicyWorkload, policyMetadata } from './policy';
 
 /** Properties of a {@link NetworkIsolationPolicy}. */
 export interface NetworkIsolationPolicyProps {
@@ -28,8 +25,8 @@ export class NetworkIsolationPolicy implements KubernetesPolicy {
   constructor(private readonly props: NetworkIsolationPolicyProps = {}) {
     // its objects are not validated at synth (see own-policies.ts): what it is given is checked here
     for (const [k, v] of Object.entries(props.monitoringNamespaceLabels ?? {})) {
-      if (!LABEL_KEY.test(k)) throw new RangeError(`monitoringNamespaceLabels key '${k}' is not a Kubernetes label key: use '[prefix/]name', e.g. 'kubernetes.io/metadata.name'`);
-      if (typeof v !== 'string' || !LABEL_VALUE.test(v)) throw new RangeError(`monitoringNamespaceLabels value ${JSON.stringify(v)} of '${k}' is not a Kubernetes label value: at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit`);
+      if (!isLabelKey(k)) throw new RangeError(`monitoringNamespaceLabels key '${k}' is not a Kubernetes label key: use '[prefix/]name', e.g. 'kubernetes.io/metadata.name'`);
+      if (!isLabelValue(v)) throw new RangeError(`monitoringNamespaceLabels value ${JSON.stringify(v)} of '${k}' is not a Kubernetes label value: at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit`);
     }
   }
 

@@ -1,10 +1,10 @@
 import type { KubernetesPolicy } from './policy';
 
 /*
- * The policies this library ships build their objects from checked inputs, and the tests validate what they build
- * against the Kubernetes OpenAPI schema and the CRDs (test/stack.test.ts, test/production.test.ts). At synth only
- * the objects and pod-template patches of other policies are validated, so an app that uses only these does not
- * load kubernetes-models (about 120 ms of the repository's synth where that was measured).
+ * The policies this library ships build their objects from checked inputs, and the tests validate what they build,
+ * for each of their options, against the Kubernetes OpenAPI schema and the CRDs (test/policy-validation.test.ts). At
+ * synth only the objects and pod-template patches of other policies are validated, so an app that uses only these
+ * does not load kubernetes-models (about 120 ms of the repository's synth where that was measured).
  */
 
 const OWN_PROTOTYPES = new Set<object>();

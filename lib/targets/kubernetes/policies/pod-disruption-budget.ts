@@ -1,5 +1,5 @@
-import { KubernetesPolicy, PolicyContext, policyMetadata } from './policy';
 import { ownPolicyClass } from './own-policies';
+import { KubernetesPolicy, PolicyContext, policyMetadata } from './policy';
 
 /** Properties of a {@link PodDisruptionBudgetPolicy}. */
 export interface PodDisruptionBudgetPolicyProps {

@@ -1,5 +1,5 @@
-import { KubernetesPolicy, PolicyContext } from './policy';
 import { ownPolicyClass } from './own-policies';
+import { KubernetesPolicy, PolicyContext } from './policy';
 
 /** Properties of a {@link PriorityClassPolicy}. */
 export interface PriorityClassPolicyProps {
