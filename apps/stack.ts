@@ -9,7 +9,9 @@ import {
  * sk-regression's training, once on demand and nightly, on the same image, publishing to MinIO.
  */
 export function buildStack(props: MlAppProps = {}): MlApp {
-  const app = new MlApp({ name: 'geo', registry: 'ghcr.io/acme-geo', ...props });
+  // One namespace for the stack: GPU autoscaling queries Prometheus for the pods of this namespace (an overlay that
+  // moves the objects lists dist/k8s/<profile>/namespace-scope under transformers:, README "Kustomize overlays").
+  const app = new MlApp({ name: 'geo', registry: 'ghcr.io/acme-geo', namespace: 'geo', ...props });
   // Base images as a versioned matrix (ADR-007): the built-in torch 2.4 versions (ml-base-cpu:2.4-py3.10,
   // ml-base-cuda:2.4-cuda12.4) and torch 2.5 beside them. Each service pins one; a base upgrade moves one service at
   // a time (README, "Rolling out a base image").

@@ -42,6 +42,16 @@ export interface PreferredNodeRequirement {
   readonly requirement: NodeRequirement;
 }
 
+/**
+ * How a cluster's Prometheus labels NVIDIA DCGM exporter series with the pod that holds the GPU. The exporter labels
+ * each series `pod`, `namespace` and `container`; a Prometheus that scrapes it through a ServiceMonitor with
+ * `honorLabels: false` (the default of the GPU Operator's and the dcgm-exporter chart's monitors) sets those target
+ * labels to the exporter's own pod and keeps the workload's as `exported_pod`, `exported_namespace` and
+ * `exported_container` (NVIDIA/dcgm-exporter issues 27 and 85; Prometheus `honor_labels`). GKE's managed DCGM
+ * collection keeps them as they are (GoogleCloudPlatform/prometheus-engine pull request 1002).
+ */
+export type DcgmLabels = 'exported' | 'honored';
+
 /** The parts a cluster preset is made of: what a GPU pod gets to schedule on that kind of cluster. */
 export interface ClusterPresetProps {
   /** A short name, for messages and the README table. */
@@ -84,6 +94,22 @@ export interface ClusterPresetProps {
    * @default false
    */
   readonly driverCheck?: boolean;
+  /**
+   * Which labels name the workload's pod on DCGM GPU series in this cluster's Prometheus (GPU autoscaling queries
+   * select by them): `exported` for `exported_pod` / `exported_namespace` / `exported_container`, `honored` for
+   * `pod` / `namespace` / `container`.
+   * @default 'exported'
+   */
+  readonly dcgmLabels?: DcgmLabels;
+}
+
+/** Options every preset takes. */
+export interface PresetOptions {
+  /**
+   * Which labels name the workload's pod on DCGM GPU series (see {@link DcgmLabels}).
+   * @default - the platform's usual setup: 'honored' on GKE's managed collection, 'exported' elsewhere
+   */
+  readonly dcgmLabels?: DcgmLabels;
 }
 
 /**
@@ -98,8 +124,8 @@ export class ClusterPreset {
    * fitness only preferred (GFD labels may not exist; a required affinity on them would leave the pod Pending and
    * keeps Karpenter from provisioning a node).
    */
-  public static generic(options: { readonly driverCheck?: boolean } = {}): ClusterPreset {
-    return new ClusterPreset({ name: 'generic', tolerations: [NVIDIA_GPU_TAINT], driverCheck: options.driverCheck });
+  public static generic(options: { readonly driverCheck?: boolean } & PresetOptions = {}): ClusterPreset {
+    return new ClusterPreset({ name: 'generic', tolerations: [NVIDIA_GPU_TAINT], driverCheck: options.driverCheck, dcgmLabels: options.dcgmLabels });
   }
 
   /**
@@ -108,10 +134,10 @@ export class ClusterPreset {
    * `nvidia.com/cuda.driver-version.major`, `nvidia.com/gpu.product`, `nvidia.com/gpu.memory`; the operator creates
    * the `nvidia` RuntimeClass).
    */
-  public static gpuOperator(options: { readonly runtimeClass?: boolean } = {}): ClusterPreset {
+  public static gpuOperator(options: { readonly runtimeClass?: boolean } & PresetOptions = {}): ClusterPreset {
     return new ClusterPreset({
       name: 'gpu-operator', tolerations: [NVIDIA_GPU_TAINT], gfdLabels: true,
-      runtimeClassName: options.runtimeClass ? 'nvidia' : undefined,
+      runtimeClassName: options.runtimeClass ? 'nvidia' : undefined, dcgmLabels: options.dcgmLabels,
     });
   }
 
@@ -119,11 +145,13 @@ export class ClusterPreset {
    * Google Kubernetes Engine with GKE-managed drivers: pods select the accelerator type with
    * `cloud.google.com/gke-accelerator`; GKE taints GPU nodes `nvidia.com/gpu:NoSchedule` and its
    * ExtendedResourceToleration admission controller adds the toleration to pods that request GPUs, so none is
-   * written. No GFD labels. Source: GKE documentation, "Run GPUs in GKE Standard node pools".
+   * written. No GFD labels. Source: GKE documentation, "Run GPUs in GKE Standard node pools". DCGM series keep the
+   * exporter's `pod` / `namespace` labels under GKE's managed collection (see {@link DcgmLabels}).
    */
-  public static gke(options: { readonly accelerator: string; readonly driverCheck?: boolean }): ClusterPreset {
+  public static gke(options: { readonly accelerator: string; readonly driverCheck?: boolean } & PresetOptions): ClusterPreset {
     return new ClusterPreset({
       name: 'gke', nodeSelector: { 'cloud.google.com/gke-accelerator': options?.accelerator }, driverCheck: options?.driverCheck,
+      dcgmLabels: options?.dcgmLabels ?? 'honored',
     });
   }
 
@@ -134,11 +162,11 @@ export class ClusterPreset {
    * No GFD labels. Sources: Amazon EKS user guide, "Target AI/ML workloads to specific nodes with labels"; Karpenter
    * documentation, well-known labels.
    */
-  public static eks(options: { readonly instanceTypes?: string[]; readonly karpenterGpuNames?: string[]; readonly driverCheck?: boolean } = {}): ClusterPreset {
+  public static eks(options: { readonly instanceTypes?: string[]; readonly karpenterGpuNames?: string[]; readonly driverCheck?: boolean } & PresetOptions = {}): ClusterPreset {
     const required: NodeRequirement[] = [];
     if (options.instanceTypes?.length) required.push({ key: 'node.kubernetes.io/instance-type', operator: 'In', values: [...options.instanceTypes] });
     if (options.karpenterGpuNames?.length) required.push({ key: 'karpenter.k8s.aws/instance-gpu-name', operator: 'In', values: [...options.karpenterGpuNames] });
-    return new ClusterPreset({ name: 'eks', tolerations: [NVIDIA_GPU_TAINT], requiredAffinity: required, driverCheck: options.driverCheck });
+    return new ClusterPreset({ name: 'eks', tolerations: [NVIDIA_GPU_TAINT], requiredAffinity: required, driverCheck: options.driverCheck, dcgmLabels: options.dcgmLabels });
   }
 
   /**
@@ -147,12 +175,13 @@ export class ClusterPreset {
    * `kubernetes.azure.com/accelerator=nvidia`, which pods prefer. No GFD labels. Sources: AKS documentation, "Use
    * GPUs for compute-intensive workloads on AKS" and "Use labels in an AKS cluster" (reserved system labels).
    */
-  public static aks(options: { readonly driverCheck?: boolean } = {}): ClusterPreset {
+  public static aks(options: { readonly driverCheck?: boolean } & PresetOptions = {}): ClusterPreset {
     return new ClusterPreset({
       name: 'aks',
       tolerations: [{ key: 'sku', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }, NVIDIA_GPU_TAINT],
       preferredAffinity: [{ weight: 100, requirement: { key: 'kubernetes.azure.com/accelerator', operator: 'In', values: ['nvidia'] } }],
       driverCheck: options.driverCheck,
+      dcgmLabels: options.dcgmLabels,
     });
   }
 
@@ -217,6 +246,7 @@ export function checkClusterPreset(scope: IConstruct, preset: unknown): preset i
     if (!Number.isInteger(w.weight) || w.weight < 1 || w.weight > 100) ok = problem(scope, `preferred node requirement weight ${show(w.weight)} is invalid: use a whole number from 1 to 100`);
   }
   if (p.runtimeClassName !== undefined) ok = assertDnsSubdomain(scope, 'runtimeClassName', p.runtimeClassName) && ok;
+  if (p.dcgmLabels !== undefined && !['exported', 'honored'].includes(p.dcgmLabels)) ok = problem(scope, `dcgmLabels ${show(p.dcgmLabels)} of cluster preset '${p.name}' is invalid: use 'exported' (exported_pod, under a ServiceMonitor with honorLabels: false) or 'honored' (pod)`);
   if (p.gfdLabels && p.driverCheck) ok = problem(scope, `cluster preset '${p.name}' has GFD labels and a driver check: GFD labels already require a fit driver, so drop driverCheck`);
   return ok;
 }

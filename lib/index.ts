@@ -20,7 +20,7 @@ export { CUDA_MIN_DRIVER_MAJOR, DRIVER_MAJOR_LABEL } from './cuda-driver';
 export { BaseImage, DEFAULT_SHARED_PACKAGES, DEFAULT_HTTP_PACKAGES } from './base-image';
 export type { BaseImageProps } from './base-image';
 export { ClusterPreset } from './cluster-preset';
-export type { ClusterPresetProps, GpuToleration, NodeRequirement, PreferredNodeRequirement } from './cluster-preset';
+export type { ClusterPresetProps, DcgmLabels, GpuToleration, NodeRequirement, PreferredNodeRequirement, PresetOptions } from './cluster-preset';
 export { Profile } from './profile';
 export type { ProfileProps } from './profile';
 export { Workload, MANAGED_ENV, CACHE_DIR, TMP_DIR, SHM_DIR, MODELS_DIR } from './workloads/workload';
@@ -37,7 +37,7 @@ export type { JobProps } from './workloads/job';
 export { MlService } from './workloads/ml-service';
 export type { MlServiceProps } from './workloads/ml-service';
 export { MlApp, synthOrExit } from './ml-app';
-export type { MlAppProps } from './ml-app';
+export type { AddManifestOptions, MlAppProps } from './ml-app';
 export { policyMetadata } from './targets/kubernetes/policies/policy';
 export type {
   KubernetesPolicy, PolicyAutoscaling, PolicyContext, PolicyEgress, PolicyInFlightTrigger, PolicyIngressSource, PolicyMetrics, PolicyPort,

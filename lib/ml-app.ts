@@ -17,6 +17,16 @@ import { workloadsOf } from './workloads/workload';
 import { typeMark } from './type-mark';
 
 /** Properties of an {@link MlApp}. */
+/** Options of {@link MlApp.addManifest}. */
+export interface AddManifestOptions {
+  /**
+   * Accept a kind cdk8s-ml has no schema for (neither built in nor a CRD it ships), unchecked beyond its name, and
+   * say whether it is namespaced (it then goes in the app's namespace) or cluster-scoped.
+   * @default - an unknown kind is an error
+   */
+  readonly unknownKind?: 'namespaced' | 'cluster';
+}
+
 export interface MlAppProps {
   /**
    * The stack's name: the Compose project name and the `app.kubernetes.io/part-of` label.
@@ -107,7 +117,7 @@ export class MlApp extends Construct {
   public readonly namespace?: string;
   /** How Prometheus in Kubernetes finds metrics. */
   public readonly monitoring: 'service-monitor' | 'annotations';
-  private readonly manifests: Array<{ profile: string; object: Record<string, unknown> }> = [];
+  private readonly manifests: Array<{ profile: string; object: Record<string, unknown>; unknownKind?: 'namespaced' | 'cluster' }> = [];
   private readonly policies: KubernetesPolicy[] = [];
 
   constructor(props: MlAppProps = {}) {
@@ -144,11 +154,13 @@ export class MlApp extends Construct {
 
   /**
    * Adds any Kubernetes object to one profile's manifests (the escape hatch), in `k8s/<profile>/_manifests.yaml`.
-   * It is validated at synth: apiVersion, kind and a DNS-1123 name, the OpenAPI schema for core kinds, and no clash
-   * with a generated object.
+   * It is validated at synth: apiVersion, kind and a DNS-1123 name; a kind the API server knows (built in, or a CRD
+   * of schemas/crds) with no field it lacks, as `kubectl apply` checks; the OpenAPI schema for core kinds; and no
+   * clash with a generated object. A namespaced object without a namespace goes in the app's namespace, when it has
+   * one.
    */
-  public addManifest(profile: string, object: Record<string, unknown>): void {
-    this.manifests.push({ profile, object: JSON.parse(JSON.stringify(object ?? null)) });
+  public addManifest(profile: string, object: Record<string, unknown>, options: AddManifestOptions = {}): void {
+    this.manifests.push({ profile, object: JSON.parse(JSON.stringify(object ?? null)), unknownKind: options.unknownKind });
   }
 
   /** Registers a Kubernetes policy on every workload of the app. */

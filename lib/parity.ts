@@ -61,12 +61,14 @@ function compareProduction(service: string, profile: string, c: any, docs: any[]
     const b = JSON.stringify(kubernetes ?? null);
     if (a !== b || expected) out.push({ service, profile, field, compose: a, kubernetes: b, ...(expected ? { expected } : {}) });
   };
-  if (['Deployment', 'StatefulSet'].includes(controller.kind) && (c.deploy?.replicas ?? 1) !== (controller.spec.replicas ?? 1)) {
-    push('replicas', c.deploy?.replicas ?? 1, controller.spec.replicas ?? 1);
-  }
   const scaler = docs.find((d) => d?.kind === 'HorizontalPodAutoscaler' || d?.kind === 'ScaledObject');
-  if (scaler) {
-    const range = scaler.kind === 'ScaledObject' ? [scaler.spec.minReplicaCount, scaler.spec.maxReplicaCount] : [scaler.spec.minReplicas, scaler.spec.maxReplicas];
+  const range = !scaler ? undefined : scaler.kind === 'ScaledObject' ? [scaler.spec.minReplicaCount, scaler.spec.maxReplicaCount] : [scaler.spec.minReplicas, scaler.spec.maxReplicas];
+  // an autoscaled controller holds no count: its autoscaler's minimum is what Kubernetes runs at least
+  const least = controller.spec.replicas ?? range?.[0] ?? 1;
+  if (['Deployment', 'StatefulSet'].includes(controller.kind) && (c.deploy?.replicas ?? 1) !== least) {
+    push('replicas', c.deploy?.replicas ?? 1, least);
+  }
+  if (scaler && range) {
     push('autoscaling', `fixed ${c.deploy?.replicas ?? 1}`, `${scaler.kind} ${range[0]}..${range[1]}`, 'Compose does not autoscale: it runs the minimum number of replicas');
   }
   const policy = docs.find((d) => d?.kind === 'NetworkPolicy');

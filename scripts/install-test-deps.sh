@@ -2,7 +2,7 @@
 # The Debian packages the tests need, installed only where missing (apt-get needs root, which CI and these machines
 # have). docker-compose 1.29 runs `config` offline: the tests use it as Compose's own loader and interpolation.
 set -euo pipefail
-packages=(docker-compose python3-sklearn python3-fastapi python3-uvicorn python3-httpx python3-pytest python3-boto3 python3-prometheus-client)
+packages=(docker-compose prometheus python3-sklearn python3-fastapi python3-uvicorn python3-httpx python3-pytest python3-boto3 python3-prometheus-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -30,31 +30,39 @@ describe('Kustomize output', () => {
     expect(sorted(kustomize(dir))).toEqual(sorted(fromFiles));
   });
 
-  test('an overlay in another folder sets the namespace and an image tag without editing the generated files', () => {
+  test('the README\'s overlay moves every object to its namespace, autoscaling queries included, and sets an image tag', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const overlay = /```yaml\n# deploy\/prod\/kustomization\.yaml\n([\s\S]*?)```/.exec(readme)![1];
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-ml-overlay-'));
-    fs.cpSync(path.join(ROOT, 'dist/k8s/gpu'), path.join(work, 'base'), { recursive: true });
-    fs.mkdirSync(path.join(work, 'prod'));
-    fs.writeFileSync(path.join(work, 'prod/kustomization.yaml'), [
-      'apiVersion: kustomize.config.k8s.io/v1beta1',
-      'kind: Kustomization',
-      'resources: [../base]',
-      'namespace: ml-prod',
-      'images:',
-      '  - name: ghcr.io/acme-geo/sk-regression',
-      '    newTag: 0.2.0-2.4-cuda12.4',
-      '',
-    ].join('\n'));
-    const objects = kustomize(path.join(work, 'prod'));
-    const base = kustomize(path.join(work, 'base'));
-    expect(objects.map(key).map((k) => k.replace('/ml-prod/', '//'))).toEqual(expect.arrayContaining(base.map(key)));
+    fs.cpSync(path.join(ROOT, 'dist/k8s/gpu'), path.join(work, 'dist/k8s/gpu'), { recursive: true });
+    fs.mkdirSync(path.join(work, 'deploy/prod'), { recursive: true });
+    fs.writeFileSync(path.join(work, 'deploy/prod/kustomization.yaml'), overlay);
+    const namespace = parseYaml(overlay).namespace;
+    expect(namespace).toBe('ml-prod');
+    const objects = kustomize(path.join(work, 'deploy/prod'));
+    const base = kustomize(path.join(work, 'dist/k8s/gpu'));
+    expect(objects.map(key).map((k) => k.replace(`/${namespace}/`, '/geo/'))).toEqual(expect.arrayContaining(base.map(key)));
     expect(objects.length).toBe(base.length);
     // Kustomize puts every namespaced object in the overlay's namespace (a PriorityClass is cluster-scoped)
-    for (const o of objects.filter((x) => x.kind !== 'PriorityClass')) expect(o.metadata.namespace).toBe('ml-prod');
+    for (const o of objects.filter((x) => x.kind !== 'PriorityClass')) expect(o.metadata.namespace).toBe(namespace);
+    // every query of every ScaledObject names the overlay's namespace, and no other
+    const queries = objects.filter((o) => o.kind === 'ScaledObject').flatMap((o) => o.spec.triggers.map((t: any) => t.metadata.query as string));
+    expect(queries.length).toBeGreaterThan(0);
+    for (const q of queries) expect({ q, namespaces: [...q.matchAll(/namespace="([^"]*)"/g)].map((m) => m[1]) }).toEqual({ q, namespaces: [namespace] });
     const images = objects.filter((o) => o.spec?.template).map((o) => [o.metadata.name, o.spec.template.spec.containers[0].image]);
     expect(Object.fromEntries(images)).toMatchObject({
       'sk-regression': 'ghcr.io/acme-geo/sk-regression:0.2.0-2.4-cuda12.4',
       'tile-classifier': 'ghcr.io/acme-geo/tile-classifier:0.1.0-2.5-cuda12.4',
       postgres: 'postgres:16.4-bookworm',
     });
+  });
+
+  test('without the namespace-scope transformer, the same overlay leaves the queries on the base\'s namespace (why it is needed)', () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-ml-overlay-'));
+    fs.cpSync(path.join(ROOT, 'dist/k8s/gpu'), path.join(work, 'base'), { recursive: true });
+    fs.mkdirSync(path.join(work, 'prod'));
+    fs.writeFileSync(path.join(work, 'prod/kustomization.yaml'), 'resources: [../base]\nnamespace: ml-prod\n');
+    const queries = kustomize(path.join(work, 'prod')).filter((o) => o.kind === 'ScaledObject').flatMap((o) => o.spec.triggers.map((t: any) => t.metadata.query as string));
+    for (const q of queries) expect(q).toContain('namespace="geo"');
   });
 });

@@ -74,17 +74,18 @@ describe('objects of policies other than the library\'s own are validated at syn
 describe('the library\'s own policies, not validated at synth, build valid objects', () => {
   // Every option of each policy, on every workload kind they apply to, with and without GPUs and metrics.
   interface Options {
-    zones: boolean; strict: boolean; classes: { className?: string; gpuClassName?: string }; maxUnavailable: number;
+    zones: boolean; strict: boolean; classes: { className?: string; gpuClassName?: string; jobClassName?: string }; maxUnavailable: number;
     labels?: Record<string, string>; monitoring: 'service-monitor' | 'annotations';
   }
   const options: Options[] = [
     { zones: false, strict: false, classes: {}, maxUnavailable: 1, labels: undefined, monitoring: 'service-monitor' },
-    { zones: true, strict: true, classes: { className: 'batch-low', gpuClassName: 'gpu.inference' }, maxUnavailable: 2, labels: { 'kubernetes.io/metadata.name': 'obs', team: 'ml_platform' }, monitoring: 'annotations' },
+    { zones: true, strict: true, classes: { className: 'batch-low', gpuClassName: 'gpu.inference', jobClassName: 'training' }, maxUnavailable: 2, labels: { 'kubernetes.io/metadata.name': 'obs', team: 'ml_platform' }, monitoring: 'annotations' },
     { zones: true, strict: false, classes: { className: 'default' }, maxUnavailable: 5, labels: {}, monitoring: 'service-monitor' },
   ];
 
   test.each(options.map((o, i) => [i, o]))('option set %s: every object is valid against the Kubernetes OpenAPI and its CRD, every pod restricted', (_, o) => {
-    const app = newApp({ monitoring: o.monitoring });
+    // GPU autoscaling scopes its queries to the app's namespace
+    const app = newApp({ monitoring: o.monitoring, namespace: 'ml' });
     app.addPolicy(new TopologySpreadPolicy({ zones: o.zones, strict: o.strict }));
     app.addPolicy(new PriorityClassPolicy(o.classes));
     app.addPolicy(new PodDisruptionBudgetPolicy({ maxUnavailable: o.maxUnavailable }));

@@ -137,6 +137,8 @@ export interface ResolvedScheduling {
   readonly preferred: PreferredNodeRequirement[];
   /** Set when an init container checks the node's driver: the least driver major the image's CUDA needs. */
   readonly driverCheckMinMajor?: number;
+  /** Which labels name the workload's pod on DCGM series in this cluster's Prometheus. */
+  readonly dcgmLabels: 'exported' | 'honored';
 }
 
 /** @internal A dependency, resolved to the variant of the same profile. */
@@ -286,6 +288,8 @@ export interface ResolvedManifest {
   readonly profile: string;
   readonly path: string;
   readonly object: Record<string, unknown>;
+  /** Set when the user accepted a kind without a schema, with its scope. */
+  readonly unknownKind?: 'namespaced' | 'cluster';
 }
 
 /** @internal Everything the targets need, for one app. */

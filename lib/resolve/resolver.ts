@@ -18,6 +18,7 @@ import type { KubernetesPolicy } from '../targets/kubernetes/policies/policy';
 import { Dependency } from '../workloads/dependency';
 import { CACHE_DIR, MODELS_DIR, TMP_DIR, Workload, portName } from '../workloads/workload';
 import { checkServiceDockerfile } from './dockerfile-contract';
+import { modelEgress } from './model-egress';
 import {
   ResolvedBaseImage, ResolvedContainer, ResolvedDependency, ResolvedEnv, ResolvedHealth, ResolvedManifest, ResolvedServiceImage, ResolvedStack,
   ResolvedWorkload,
@@ -35,9 +36,12 @@ export interface AppDeclaration {
   readonly workloads: Workload[];
   readonly profiles: Profile[];
   readonly baseImages: BaseImage[];
-  readonly manifests: Array<{ profile: string; object: Record<string, unknown> }>;
+  readonly manifests: Array<{ profile: string; object: Record<string, unknown>; unknownKind?: 'namespaced' | 'cluster' }>;
   readonly policies: ResolvedContainer['policies'];
 }
+
+/** The id of NetworkIsolationPolicy, which isolates workloads by the dependency graph. */
+const NETWORK_ISOLATION = 'network-isolation';
 
 /** What an ML build copies into its image when it does not say. */
 const DEFAULT_COPY: ReadonlyArray<{ readonly from: string; readonly to: string }> = Object.freeze([Object.freeze({ from: 'app', to: '/app/app' })]);
@@ -176,7 +180,7 @@ function resolveApp(decl: AppDeclaration): ResolvedStack {
   const variants: ResolvedWorkload[] = [];
   for (const w of workloads) {
     // what does not depend on the profile is resolved once, and shared by the workload's variants
-    const parts = workloadParts(w, report);
+    const parts = workloadParts(w, [...decl.policies, ...w.policies].some((x) => x.id === NETWORK_ISOLATION), report);
     if (!isPerProfile(w)) {
       base.push(resolveWorkload(app, decl, w, parts, undefined, undefined, byName, keyOf, report));
       continue;
@@ -205,7 +209,7 @@ function resolveApp(decl: AppDeclaration): ResolvedStack {
     baseImages: [...resolvedBases.values()],
     serviceImages,
     manifests,
-    networkIsolation: decl.policies.some((x) => x.id === 'network-isolation'),
+    networkIsolation: decl.policies.some((x) => x.id === NETWORK_ISOLATION),
     monitoring: app.monitoring,
   };
   for (const t of targets.values()) {
@@ -484,7 +488,7 @@ type WorkloadParts = Pick<ResolvedContainer, 'path' | 'env' | 'ports' | 'volumes
   | 'egress' | 'ingressFrom' | 'drain' | 'health' | 'shmMiB' | 'memoryRequestMiB' | 'memoryLimitMiB'>;
 
 /** The parts of `w` that do not depend on the profile (its declared environment without the managed variables). */
-function workloadParts(w: Workload, report: Report): WorkloadParts {
+function workloadParts(w: Workload, isolated: boolean, report: Report): WorkloadParts {
   const env = resolveEnv(w, report);
   const hc = w.healthCheck;
   const firstPort = w.ports[0]?.port;
@@ -515,7 +519,7 @@ function workloadParts(w: Workload, report: Report): WorkloadParts {
       port: w.metrics.port, portName: ports.find((x) => x.port === w.metrics!.port)!.name, path: w.metrics.path ?? '/metrics',
       intervalSeconds: w.metrics.interval ? w.metrics.interval.toSeconds() : 30,
     } : undefined,
-    egress: w.egress.length ? w.egress.map((e) => ({ cidr: e.cidr, port: e.port, protocol: e.protocol ?? 'TCP' })) : NONE,
+    egress: modelEgress(w, w.egress.length ? w.egress.map((e) => ({ cidr: e.cidr, port: e.port, protocol: e.protocol ?? 'TCP' })) : NONE, isolated, report),
     ingressFrom: w.ingressFrom.length ? w.ingressFrom.map((s) => ({ ...s })) : NONE,
     drain: drain ? { timeoutSeconds: drain.timeout, preStopSeconds: drain.preStop, graceSeconds: drain.grace } : undefined,
     health: hc ? interned<ResolvedHealth>({
@@ -576,6 +580,7 @@ function scheduling(p: Profile, minDriver: number | undefined): ResolvedContaine
     required,
     preferred,
     driverCheckMinMajor: c.driverCheck ? minDriver : undefined,
+    dcgmLabels: c.dcgmLabels ?? 'exported',
   };
 }
 
@@ -584,7 +589,7 @@ function resolveManifests(app: MlApp, decl: AppDeclaration, profiles: Profile[],
     const profile = profiles.find((p) => p.name === m.profile);
     if (!profile) report(app, `addManifest names profile ${show(m.profile)}, which is not declared: use one of ${show(profiles.map((p) => p.name))}`);
     else if (!profile.kubernetes) report(app, `addManifest names profile '${m.profile}', which does not render for Kubernetes: add 'kubernetes' to its targets or choose another profile`);
-    return { profile: m.profile, path: pathOf(app), object: m.object };
+    return { profile: m.profile, path: pathOf(app), object: m.object, unknownKind: m.unknownKind };
   });
 }
 

@@ -82,6 +82,12 @@ export class Job extends Workload {
     if (schedule !== undefined && (typeof schedule !== 'string' || !CRON.test(schedule))) {
       problem(this, `schedule ${show(schedule)} is not a cron schedule: use five fields, e.g. '0 3 * * *', or '@daily'`);
     }
+    // Kubernetes names: a one-shot Job is `<name>-<hash>` (job-name.ts) and its pods carry it as a label (at most 63
+    // characters); the CronJob controller appends 11 characters to a CronJob's name for its Jobs (limit 52).
+    const most = schedule === undefined ? 63 - 9 : 52;
+    if (typeof this.name === 'string' && this.name.length > most) {
+      problem(this, `job name '${this.name}' has ${this.name.length} characters and a ${schedule === undefined ? 'one-shot Job' : 'CronJob'} name can have at most ${most} in Kubernetes${schedule === undefined ? ' (it gets a 9-character hash suffix)' : ''}: use a shorter name`);
+    }
     const concurrencyPolicy = props?.concurrencyPolicy ?? ConcurrencyPolicy.FORBID;
     if (!Object.values(ConcurrencyPolicy).includes(concurrencyPolicy)) {
       problem(this, `concurrencyPolicy ${show(concurrencyPolicy)} is unknown: use ConcurrencyPolicy.FORBID, ALLOW or REPLACE`);

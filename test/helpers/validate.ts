@@ -86,7 +86,7 @@ export function k8sObjects(files: Map<string, string>): Array<{ file: string; ob
   const out: Array<{ file: string; obj: any }> = [];
   for (const [f, text] of files) {
     // kustomization.yaml is Kustomize's file, not a cluster object
-    if (f.startsWith('k8s/') && !f.endsWith('/kustomization.yaml')) for (const obj of parseStream(text)) out.push({ file: f, obj });
+    if (f.startsWith('k8s/') && f.split('/').length === 3 && !f.endsWith('/kustomization.yaml')) for (const obj of parseStream(text)) out.push({ file: f, obj });
   }
   return out;
 }

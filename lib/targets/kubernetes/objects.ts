@@ -34,7 +34,7 @@ export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Arra
       return [...claims(), ({ apiVersion: 'apps/v1', kind: 'Deployment', 
         metadata: meta(w.service),
         spec: {
-          replicas: w.replicas,
+          replicas: fixedReplicas(w),
           selector: { matchLabels: selector },
           // A ReadWriteOnce claim cannot be mounted by the old and the new pod at once.
           strategy: w.volumes.some((v) => !v.perPod) ? RECREATE : ROLLING_UPDATE,
@@ -47,7 +47,7 @@ export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Arra
         metadata: meta(w.service),
         spec: {
           serviceName: w.service,
-          replicas: w.replicas,
+          replicas: fixedReplicas(w),
           selector: { matchLabels: selector },
           podManagementPolicy: 'OrderedReady',
           updateStrategy: { type: 'RollingUpdate' },
@@ -71,6 +71,16 @@ export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Arra
     default:
       return assertNever(w);
   }
+}
+
+/**
+ * The replicas written into a Deployment or StatefulSet: none when an autoscaler owns the count. The Kubernetes
+ * docs ("Migrating Deployments and StatefulSets to horizontal autoscaling") say to leave `spec.replicas` out of the
+ * manifest then: every apply would reset the autoscaler's count, and a server-side apply would conflict with it. The
+ * API server defaults a new object to 1 and the autoscaler raises it to its minimum.
+ */
+function fixedReplicas(w: ResolvedWorkload & { replicas: number }): number | undefined {
+  return w.autoscaling ? undefined : w.replicas;
 }
 
 // Parts most workloads have the same, made once (see shared-parts.ts).

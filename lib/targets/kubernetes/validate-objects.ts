@@ -1,4 +1,5 @@
 import { optionalModule } from '../../optional-module';
+import { kindScope, unknownFields } from './api-schema';
 
 /*
  * Validation of objects the library did not build itself: escape-hatch manifests, policy objects and overridden
@@ -23,10 +24,11 @@ const MODELS: Record<string, string> = {
 };
 
 /**
- * What is wrong with one object: the shape every object needs, and the OpenAPI schema of core kinds.
+ * What is wrong with one object: the shape every object needs, a kind the API server knows (built in, or from a CRD
+ * in schemas/crds; another only with `unknownKind`), no field its kind lacks, and the OpenAPI schema of core kinds.
  * @internal
  */
-export function objectErrors(obj: unknown): string[] {
+export function objectErrors(obj: unknown, unknownKind?: 'namespaced' | 'cluster'): string[] {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return ['it is not an object'];
   const o = obj as Record<string, any>;
   const errors: string[] = [];
@@ -35,6 +37,11 @@ export function objectErrors(obj: unknown): string[] {
   const name = o.metadata?.name;
   if (typeof name !== 'string' || name.length > 253 || !DNS_SUBDOMAIN.test(name)) errors.push(`metadata.name ${JSON.stringify(name)} is not a DNS-1123 subdomain`);
   if (errors.length) return errors;
+  if (kindScope(o.apiVersion, o.kind) === undefined) {
+    if (unknownKind === undefined) return [`${o.apiVersion} ${o.kind} is not a built-in kind nor one of the CRDs cdk8s-ml knows (KEDA ScaledObject, Prometheus Operator ServiceMonitor and PodMonitor), so its fields cannot be checked: fix apiVersion or kind, or add it with addManifest(profile, object, { unknownKind: 'namespaced' }) (or 'cluster') to accept it unchecked`];
+  } else {
+    errors.push(...unknownFields(o).map((f) => `${f}: the API server refuses unknown fields under strict validation; remove it or fix its name`));
+  }
   const model = MODELS[`${o.apiVersion}/${o.kind}`];
   if (model) {
     const Cls = Object.values(optionalModule(model, 'added manifests, overrides and policy objects')).find((v) => typeof v === 'function') as any;

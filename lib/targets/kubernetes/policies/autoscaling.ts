@@ -36,9 +36,13 @@ export const autoscalingPolicy: KubernetesPolicy = ownPolicyObject({
         },
       }];
     }
-    // DCGM attributes GPU metrics to pods (pod, namespace labels) when run with Kubernetes mapping, as the GPU
-    // Operator does; the pods of a Deployment are named <deployment>-<hash>-<id>.
-    const pods = `pod=~"${w.name}-[a-z0-9]+-[a-z0-9]+"${ctx.namespace ? `,namespace="${ctx.namespace}"` : ''}`;
+    // KEDA hands each query's value to the HPA as an external metric with `metricType: AverageValue`, for which the
+    // HPA wants ceil(value / threshold) replicas (Kubernetes docs, "Horizontal Pod Autoscaling", algorithm details).
+    // So every query returns a total over the workload's pods, and the threshold is what one replica should carry:
+    // an average would never ask for more than ceil(100 / threshold) replicas.
+    const ns = ctx.namespace!;
+    const gpu = w.gpuMetricLabels!;
+    const pods = podNamePattern(w);
     const scaled: ScaledObject = {
       apiVersion: 'keda.sh/v1alpha1',
       kind: 'ScaledObject',
@@ -49,16 +53,30 @@ export const autoscalingPolicy: KubernetesPolicy = ownPolicyObject({
         maxReplicaCount: a.maxReplicas,
         cooldownPeriod: a.cooldownSeconds,
         pollingInterval: 30,
+        // The namespace is the first quoted value of every query: the Kustomize namespace-scope transformer
+        // (kubernetes/namespace-scope.ts) rewrites it when an overlay moves the objects to another namespace.
         triggers: [
           {
             type: 'prometheus',
             name: 'gpu-utilization',
-            metadata: { serverAddress: a.prometheusUrl, query: `avg(${DCGM_GPU_UTIL}{${pods}})`, threshold: String(a.gpuUtilization) },
+            metricType: 'AverageValue',
+            metadata: {
+              serverAddress: a.prometheusUrl,
+              query: `sum(${DCGM_GPU_UTIL}{${gpu.namespace}="${ns}",${gpu.pod}=~"${pods}",${gpu.container}="${w.container}"})`,
+              // a pod's series are one per GPU it holds
+              threshold: String(a.gpuUtilization * w.gpus),
+            },
           },
           ...(a.inFlightRequests ? [{
             type: 'prometheus',
             name: 'in-flight-requests',
-            metadata: { serverAddress: a.prometheusUrl, query: `sum(${a.inFlightRequests.metric}{${pods}})`, threshold: String(a.inFlightRequests.perReplica) },
+            metricType: 'AverageValue',
+            metadata: {
+              serverAddress: a.prometheusUrl,
+              // scraped from the workload's own pods, so Prometheus's target labels name them
+              query: `sum(${a.inFlightRequests.metric}{namespace="${ns}",pod=~"${pods}"})`,
+              threshold: String(a.inFlightRequests.perReplica),
+            },
           }] : []),
         ],
       },
@@ -66,3 +84,18 @@ export const autoscalingPolicy: KubernetesPolicy = ownPolicyObject({
     return [scaled as unknown as Record<string, unknown>];
   },
 });
+
+// The characters of generated name parts: k8s.io/apimachinery/pkg/util/rand, which the ReplicaSet's pod-template-hash
+// (SafeEncodeString, up to 10 characters) and a pod's generateName suffix (String(5)) are drawn from.
+const SAFE = '[bcdfghjklmnpqrstvwxz2456789]';
+
+/**
+ * The names of a workload's own pods, as a PromQL regular expression (anchored by PromQL): `<name>-<hash>-<suffix>`
+ * for a Deployment, `<name>-<ordinal>` for a StatefulSet. A Job's pods (`<job>-<suffix>`) never match a Deployment's
+ * two generated parts, and the container label excludes them anyway.
+ */
+function podNamePattern(w: PolicyContext['workload']): string {
+  if (w.controllerKind === 'StatefulSet') return `${w.name}-[0-9]+`;
+  // a generateName longer than 58 characters is cut (apiserver's SimpleNameGenerator), hash and all
+  return w.name.length <= 46 ? `${w.name}-${SAFE}{1,10}-${SAFE}{5}` : `${w.name.slice(0, 46)}.*`;
+}

@@ -20,8 +20,8 @@ export const metricsPolicy: KubernetesPolicy = ownPolicyObject({
       metadata: policyMetadata(ctx) as ServiceMonitor['metadata'],
       spec: {
         selector: { matchLabels: { ...ctx.workload.selector } },
+        // no namespaceSelector: a monitor selects Services of its own namespace, which then follows an overlay's
         endpoints: [{ port: m.portName, path: m.path, interval: `${m.intervalSeconds}s`, scheme: 'http' }],
-        ...(ctx.namespace ? { namespaceSelector: { matchNames: [ctx.namespace] } } : {}),
       },
     };
     return [monitor as unknown as Record<string, unknown>];

@@ -68,7 +68,9 @@ export class NetworkIsolationPolicy implements KubernetesPolicy {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
       metadata: policyMetadata(ctx),
-      spec: { podSelector: { matchLabels: { ...w.selector } }, policyTypes: ['Ingress', 'Egress'], ingress, egress },
+      // An empty `ingress` is left out: the API server drops an empty list, so writing it would change the object on
+      // every apply (listing 'Ingress' in policyTypes denies all ingress without it).
+      spec: { podSelector: { matchLabels: { ...w.selector } }, policyTypes: ['Ingress', 'Egress'], ...(ingress.length ? { ingress } : {}), egress },
     }];
   }
 }

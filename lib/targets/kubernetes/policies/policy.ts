@@ -68,13 +68,23 @@ export interface PolicyMetrics {
   readonly intervalSeconds: number;
 }
 
+/** The labels that name a workload's pod on DCGM GPU series in the profile's cluster (see `DcgmLabels`). */
+export interface PolicyGpuMetricLabels {
+  /** The pod label, `exported_pod` or `pod`. */
+  readonly pod: string;
+  /** The namespace label. */
+  readonly namespace: string;
+  /** The container label. */
+  readonly container: string;
+}
+
 /** A workload as a Kubernetes policy sees it. */
 export interface PolicyWorkload {
   /** The workload's name: its Deployment/StatefulSet/Job and Service name. */
   readonly name: string;
   /** The workload kind. */
   readonly kind: 'service' | 'stateful' | 'job';
-  /** Pod replicas (1 for jobs; the minimum for autoscaled services). */
+  /** Pod replicas (1 for jobs; the minimum for autoscaled services, which the autoscaler then owns). */
   readonly replicas: number;
   /** The kind of the object that runs the pods (Deployment, StatefulSet, Job or CronJob). */
   readonly controllerKind: string;
@@ -88,6 +98,13 @@ export interface PolicyWorkload {
   readonly dependsOn: readonly string[];
   /** GPUs each pod takes (0 for none). */
   readonly gpus: number;
+  /**
+   * The labels of the workload's DCGM GPU series, where its pods take GPUs.
+   * @default - none: the pods take no GPU
+   */
+  readonly gpuMetricLabels?: PolicyGpuMetricLabels;
+  /** The container that runs the workload (its name is the workload's). */
+  readonly container: string;
   /** Autoscaling, when declared. */
   readonly autoscaling?: PolicyAutoscaling;
   /** The metrics endpoint, when declared. */

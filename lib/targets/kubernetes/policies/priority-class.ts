@@ -9,10 +9,16 @@ export interface PriorityClassPolicyProps {
    */
   readonly className?: string;
   /**
-   * The PriorityClass of pods that take GPUs.
+   * The PriorityClass of service pods (Deployments, StatefulSets) that take GPUs.
    * @default - `className`
    */
   readonly gpuClassName?: string;
+  /**
+   * The PriorityClass of job pods (Jobs, CronJobs), GPUs or not: batch work such as training should not preempt the
+   * services it shares GPU nodes with.
+   * @default - `className`
+   */
+  readonly jobClassName?: string;
 }
 
 /**
@@ -21,8 +27,9 @@ export interface PriorityClassPolicyProps {
  */
 export class PriorityClassPolicy implements KubernetesPolicy {
   /**
-   * The preset for GPU inference: GPU pods get `gpu-inference`, so that the scheduler preempts lower-priority pods
-   * rather than leave a GPU service Pending; others keep the default priority.
+   * The preset for GPU inference: GPU service pods get `gpu-inference`, so that the scheduler preempts lower-priority
+   * pods (training jobs among them) rather than leave a GPU service Pending; jobs and others keep the default
+   * priority.
    */
   public static gpuPreset(): PriorityClassPolicy {
     return new PriorityClassPolicy({ gpuClassName: 'gpu-inference' });
@@ -32,7 +39,7 @@ export class PriorityClassPolicy implements KubernetesPolicy {
   public readonly id = 'priority-class';
 
   constructor(private readonly props: PriorityClassPolicyProps = {}) {
-    for (const n of [props.className, props.gpuClassName]) {
+    for (const n of [props.className, props.gpuClassName, props.jobClassName]) {
       if (n !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(n)) {
         throw new RangeError(`priority class name '${n}' is not a DNS-1123 subdomain`);
       }
@@ -46,7 +53,9 @@ export class PriorityClassPolicy implements KubernetesPolicy {
 
   /** The class for this pod, if any. */
   public podTemplate(ctx: PolicyContext): Record<string, unknown> | undefined {
-    const name = ctx.workload.gpus > 0 ? (this.props.gpuClassName ?? this.props.className) : this.props.className;
+    const w = ctx.workload;
+    const name = w.kind === 'job' ? (this.props.jobClassName ?? this.props.className)
+      : w.gpus > 0 ? (this.props.gpuClassName ?? this.props.className) : this.props.className;
     return name ? { spec: { priorityClassName: name } } : undefined;
   }
 }
