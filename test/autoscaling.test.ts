@@ -202,3 +202,20 @@ describe('CPU autoscaling (HorizontalPodAutoscaler on CPU utilisation), by the H
     expect(step(5)).toBe(hpa.spec.minReplicas);
   });
 });
+
+describe('apply safety: nothing an autoscaler writes is in the manifests', () => {
+  // `kubectl apply` (client- or server-side) sets every field the manifest holds; the HPA writes spec.replicas of
+  // its target through the scale subresource. A manifest that held it would reset the count on every apply (and a
+  // server-side apply would conflict with the HPA's field manager); test/cluster/apply.test.ts shows it on a real
+  // API server.
+  test.each(scenarios.map((s) => [s.app, s.files]))('%s: no autoscaled Deployment or StatefulSet sets spec.replicas', (_, files: any) => {
+    const objects = k8sObjects(files).map(({ file, obj }) => ({ file, obj }));
+    const scalers = objects.filter(({ obj }) => obj.kind === 'HorizontalPodAutoscaler' || obj.kind === 'ScaledObject');
+    expect(scalers.length).toBeGreaterThan(0);
+    for (const { file, obj } of scalers) {
+      const dir = path.dirname(file);
+      const target = objects.find((o) => path.dirname(o.file) === dir && o.obj.kind === obj.spec.scaleTargetRef.kind && o.obj.metadata.name === obj.spec.scaleTargetRef.name);
+      expect({ file, target: target?.obj.kind, replicas: target?.obj.spec.replicas }).toEqual({ file, target: obj.spec.scaleTargetRef.kind, replicas: undefined });
+    }
+  });
+});
