@@ -43,13 +43,13 @@ export interface KubectlResult {
 /** A running control plane. */
 export class ControlPlane {
   /** Starts one; resolves once the API server answers and the default namespace and service account exist. */
-  public static async start(opts: { kwok?: boolean; log?: (line: string) => void } = {}): Promise<ControlPlane> {
+  public static async start(opts: { kwok?: boolean; admissionPlugins?: string[]; log?: (line: string) => void } = {}): Promise<ControlPlane> {
     const why = missingBinaries(opts.kwok ?? true);
     if (why) throw new Error(why);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-ml-cluster-'));
     const cp = new ControlPlane(dir, opts.log ?? (() => undefined));
     try {
-      await cp.boot(opts.kwok ?? true);
+      await cp.boot(opts.kwok ?? true, opts.admissionPlugins ?? []);
     } catch (e) {
       await cp.stop();
       throw e;
@@ -113,7 +113,7 @@ export class ControlPlane {
       if (child.exitCode === null && child.signalCode === null) {
         const gone = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
-        await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+        await Promise.race([gone, new Promise((r) => setTimeout(r, 5000).unref())]);
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
     }
@@ -124,6 +124,8 @@ export class ControlPlane {
     const out = fs.openSync(path.join(this.dir, `${name}.log`), 'a');
     const child = spawn(path.join(BIN, bin), args, { stdio: ['ignore', out, out] });
     fs.closeSync(out);
+    // stop() ends it; until then it does not hold the test runner open
+    child.unref();
     child.on('exit', (code, signal) => this.log(`${name} exited (${code ?? signal})`));
     this.procs.push({ name, child });
     return child;
@@ -135,7 +137,7 @@ export class ControlPlane {
     return fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').slice(-lines).join('\n') : '';
   }
 
-  private async boot(kwok: boolean): Promise<void> {
+  private async boot(kwok: boolean, admissionPlugins: string[]): Promise<void> {
     const t0 = Date.now();
     const d = this.dir;
     const [etcdClient, etcdPeer, api, cmPort, schedPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
@@ -162,6 +164,7 @@ export class ControlPlane {
       '--authorization-mode', 'RBAC', '--service-account-key-file', path.join(d, 'sa.pub'),
       '--service-account-signing-key-file', path.join(d, 'sa.key'), '--service-account-issuer', 'https://kubernetes.default.svc',
       '--service-cluster-ip-range', '10.96.0.0/16', '--allow-privileged=false', '--enable-priority-and-fairness=false',
+      ...(admissionPlugins.length ? ['--enable-admission-plugins', admissionPlugins.join(',')] : []),
     ]);
     await this.until('the API server', () => (this.kubectl(['get', '--raw', '/readyz']).status === 0 ? true : undefined), 90_000)
       .catch((e) => { throw new Error(`${e.message}\n${this.logTail('kube-apiserver')}`); });

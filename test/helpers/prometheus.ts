@@ -118,7 +118,7 @@ export class Prometheus {
     if (this.child.exitCode === null) {
       const gone = new Promise((r) => this.child.once('exit', r));
       this.child.kill('SIGTERM');
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 5000).unref())]);
       if (this.child.exitCode === null) this.child.kill('SIGKILL');
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
