@@ -41,6 +41,7 @@ export type { AddManifestOptions, MlAppProps } from './ml-app';
 export { policyMetadata } from './targets/kubernetes/policies/policy';
 export type {
   KubernetesPolicy, PolicyAutoscaling, PolicyContext, PolicyEgress, PolicyInFlightTrigger, PolicyIngressSource, PolicyMetrics, PolicyPort,
+  PolicyGpuMetricLabels,
   PolicyWorkload,
 } from './targets/kubernetes/policies/policy';
 export { PodDisruptionBudgetPolicy } from './targets/kubernetes/policies/pod-disruption-budget';

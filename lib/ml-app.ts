@@ -16,7 +16,6 @@ import { contentText } from './targets/target';
 import { workloadsOf } from './workloads/workload';
 import { typeMark } from './type-mark';
 
-/** Properties of an {@link MlApp}. */
 /** Options of {@link MlApp.addManifest}. */
 export interface AddManifestOptions {
   /**
@@ -27,6 +26,7 @@ export interface AddManifestOptions {
   readonly unknownKind?: 'namespaced' | 'cluster';
 }
 
+/** Properties of an {@link MlApp}. */
 export interface MlAppProps {
   /**
    * The stack's name: the Compose project name and the `app.kubernetes.io/part-of` label.
