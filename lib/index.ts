@@ -24,7 +24,7 @@ export type { ClusterPresetProps, DcgmLabels, GpuToleration, NodeRequirement, Pr
 export { Profile } from './profile';
 export type { ProfileProps } from './profile';
 export { Workload, MANAGED_ENV, CACHE_DIR, TMP_DIR, SHM_DIR, MODELS_DIR } from './workloads/workload';
-export type { WorkloadProps, WorkloadPort, PersistentVolume, DevOptions, OverrideOptions, DrainOptions } from './workloads/workload';
+export type { ComposeServiceSpec, WorkloadProps, WorkloadPort, PersistentVolume, DevOptions, OverrideOptions, DrainOptions } from './workloads/workload';
 export { ModelSource } from './model-source';
 export type { S3ModelSourceProps } from './model-source';
 export { Dependency } from './workloads/dependency';
@@ -37,7 +37,7 @@ export type { JobProps } from './workloads/job';
 export { MlService } from './workloads/ml-service';
 export type { MlServiceProps } from './workloads/ml-service';
 export { MlApp, synthOrExit } from './ml-app';
-export type { AddManifestOptions, MlAppProps } from './ml-app';
+export type { AddManifestOptions, MlAppProps, SynthSummary, TargetSummary } from './ml-app';
 export { policyMetadata } from './targets/kubernetes/policies/policy';
 export type {
   KubernetesPolicy, PolicyAutoscaling, PolicyContext, PolicyEgress, PolicyInFlightTrigger, PolicyIngressSource, PolicyMetrics, PolicyPort,

@@ -9,9 +9,10 @@ import { Profile } from './profile';
 import type { ResolvedStack } from './resolve/model';
 import { renderStack, resolve } from './resolve/resolver';
 import { OUTPUT_MARKER, OUTPUT_MARKER_CONTENT, outputFolderProblem } from './synth/output-guard';
-import { writeAtomically } from './synth/atomic-writer';
+import { WriteSummary, writeAtomically } from './synth/atomic-writer';
 import { discardEarlyWriter, startWriterEarly } from './synth/file-ops';
 import type { KubernetesPolicy } from './targets/kubernetes/policies/policy';
+import type { TargetFiles } from './targets/registry';
 import { contentText } from './targets/target';
 import { workloadsOf } from './workloads/workload';
 import { typeMark } from './type-mark';
@@ -197,21 +198,22 @@ export class MlApp extends Construct {
   /**
    * Writes the app's files to `outdir`, all or nothing: on any error the previous output stays as it was, and
    * unchanged files keep their modification time.
+   * @returns what was written, per target (`synthOrExit` prints it)
    * @throws DeclarationError listing every problem of the app (nothing is written)
    */
-  public synth(): void {
+  public synth(): SynthSummary {
     const workloads = workloadsOf(this);
     // On the built-in profiles a workload makes four files or more, so a large app writes on the background thread:
     // started now, it boots while the app is resolved and rendered (discarded below if no write took it).
     if (workloads.length > EARLY_WRITER_WORKLOADS) startWriterEarly();
     try {
-      this.synthTo(workloads);
+      return this.synthTo(workloads);
     } finally {
       discardEarlyWriter();
     }
   }
 
-  private synthTo(workloads: ReturnType<typeof workloadsOf>): void {
+  private synthTo(workloads: ReturnType<typeof workloadsOf>): SynthSummary {
     const stack = this._resolve();
     const protectedPaths = [
       // many workloads share a build context: each is resolved once
@@ -227,22 +229,76 @@ export class MlApp extends Construct {
     const expected = stack.base.length + stack.variants.length + 2 * stack.serviceImages.length;
     // Each file is written as soon as it is rendered, so the whole output is never in memory at once; a problem
     // found while rendering throws before the new folder is swapped in, and nothing changes.
-    const changed = writeAtomically(path.join(this.rootDir, this.outdir), (write) => {
+    const written: WriteSummary = { written: [], unchanged: [], removed: [] };
+    const byTarget: TargetFiles[] = [];
+    writeAtomically(path.join(this.rootDir, this.outdir), (write) => {
       const counted: typeof write = (f, content) => {
         count++;
         write(f, content);
       };
       counted(OUTPUT_MARKER, OUTPUT_MARKER_CONTENT);
-      renderStack(stack, counted);
-    }, undefined, expected);
+      renderStack(stack, counted, byTarget);
+    }, undefined, expected, written);
     const cliOut = process.env.CDK8S_OUTDIR;
     if (cliOut) {
-      // The cdk8s CLI expects its output folder to exist and lists the manifests in it; the output lives in outdir,
-      // so the CLI's folder stays empty rather than holding a second copy.
+      // The cdk8s CLI expects its output folder to exist and lists the manifests in it. The output lives in outdir,
+      // so the CLI's folder holds one file that says so, which the CLI lists (with none, it would print "No
+      // manifests synthesized" after every successful synth).
       fs.mkdirSync(path.resolve(cliOut), { recursive: true });
-      process.stdout.write(`cdk8s-ml: ${changed ? 'wrote' : 'unchanged:'} ${count} files in ${path.join(this.rootDir, this.outdir)}\n`);
+      fs.writeFileSync(path.resolve(cliOut, CLI_POINTER), `# cdk8s-ml wrote its output to ${path.join(this.rootDir, this.outdir)}; this file only tells the cdk8s CLI so.\n`);
     }
+    const unchanged = new Set(written.unchanged);
+    return {
+      outdir: path.join(this.rootDir, this.outdir),
+      targets: byTarget.map((t) => ({
+        target: t.target, profiles: t.scope === 'app' ? undefined : [...t.profiles],
+        written: t.files.filter((f) => !unchanged.has(f)).length, unchanged: t.files.filter((f) => unchanged.has(f)).length,
+      })),
+      removed: [...written.removed],
+    };
   }
+}
+
+/** The file the app leaves in the cdk8s CLI's output folder. */
+const CLI_POINTER = 'cdk8s-ml-output.yaml';
+
+/** What one target wrote in one synth. */
+export interface TargetSummary {
+  /** The target's name (`compose`, `kubernetes`, `docker`). */
+  readonly target: string;
+  /**
+   * The profiles it rendered.
+   * @default - none: an app target, rendered once for every profile
+   */
+  readonly profiles?: string[];
+  /** Its files that are new or changed. */
+  readonly written: number;
+  /** Its files that stayed as they were. */
+  readonly unchanged: number;
+}
+
+/** What one synth wrote. */
+export interface SynthSummary {
+  /** The output folder, absolute. */
+  readonly outdir: string;
+  /** Per target, in the order they render. */
+  readonly targets: readonly TargetSummary[];
+  /** Files of the previous output that are gone, relative to the output folder. */
+  readonly removed: string[];
+}
+
+/**
+ * The summary a successful synth prints: one line per target, then what was removed.
+ * @internal
+ */
+export function summaryText(s: SynthSummary): string {
+  const lines = [`cdk8s-ml: synthesized into ${s.outdir}`];
+  for (const t of s.targets) {
+    const files = t.written + t.unchanged;
+    lines.push(`  ${t.target.padEnd(11)} ${t.profiles ? `profiles ${t.profiles.join(', ')}` : 'every profile'}: ${files} file(s), ${t.written} written, ${t.unchanged} unchanged`);
+  }
+  if (s.removed.length) lines.push(`  removed: ${s.removed.join(', ')}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** `./dist/`, `dist//` and `dist` are one folder: every path derived from the outdir uses this form. */
@@ -259,7 +315,9 @@ function normalizeOutdir(outdir: unknown): string {
 export function synthOrExit(build: () => MlApp): void {
   try {
     const app = build();
-    app.synth();
+    const summary = summaryText(app.synth());
+    // the cdk8s CLI keeps an app's standard output to itself and shows its standard error
+    (process.env.CDK8S_OUTDIR ? process.stderr : process.stdout).write(summary);
   } catch (e) {
     if (DeclarationError.isDeclarationError(e)) {
       process.stderr.write(`cdk8s-ml: the declaration has ${e.problems.length} problem(s); nothing was written.\n${e.message}\n`);

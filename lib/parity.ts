@@ -10,9 +10,9 @@ export interface ParityDifference {
   readonly profile: string;
   /** What differs: image, command, env, ports, mounts, shm, gpus. */
   readonly field: string;
-  /** Whether the profile renders for Compose. */
+  /** The Compose side's value, as JSON. */
   readonly compose: string;
-  /** Whether the profile renders for Kubernetes. */
+  /** The Kubernetes side's value, as JSON. */
   readonly kubernetes: string;
   /** Set when the difference is by design and documented; the reason. */
   readonly expected?: string;

@@ -30,8 +30,8 @@ export interface ProfileProps {
    */
   readonly gpu?: GpuRequest;
   /**
-   * The targets this profile renders to, by name: `compose` and `kubernetes` are built in, an app can register more
-   * (see MlApp.addTarget).
+   * The targets this profile renders to, by name: `compose` and `kubernetes` (the profile targets this library
+   * registers in lib/targets/registry.ts; a new one is a module there).
    * @default - ['compose', 'kubernetes'], or ['compose'] for a dev profile; the `compose` and `kubernetes` props
    *   turn one off
    */

@@ -12,3 +12,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The README's consumer install line also installs the escape hatch's validators from the npm registry; the consumer
+# test runs that line offline, so their packages (with their own dependencies) go into npm's cache now, at install
+# time, as a registry install would fetch them. Kept in step with the README by test/consumer.test.ts.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+warm="$root/.cache/npm-peers"
+if [ ! -f "$warm/.done" ]; then
+  mkdir -p "$warm"
+  (cd "$warm" && echo '{"name":"npm-peers","private":true}' > package.json \
+    && npm install --no-save --no-audit --no-fund --loglevel=error ajv@8 ajv-formats@3 kubernetes-models@4 >/dev/null) && touch "$warm/.done"
+fi

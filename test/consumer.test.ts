@@ -15,6 +15,7 @@ import { composeErrors, k8sErrors, k8sObjects, parseStream, parseYaml, podTempla
  */
 const ROOT = path.join(__dirname, '..');
 const pkg = require('../package.json');
+const PEERS = Object.keys(pkg.peerDependenciesMeta ?? {});
 jest.setTimeout(180_000);
 
 interface Step { kind: 'sh'; line: string } // a command
@@ -61,13 +62,15 @@ describe('consumer: the README quick start in an empty folder', () => {
           log.push(`served locally: ${line}`); // dev tools: this repository's own cdk8s-cli and typescript
           continue;
         }
-        const specs = install[2].split(/\s+/).map((s) => (s.startsWith('./') ? s : localTarball(s, dir)));
+        // the optional peers (the escape hatch's validators) come from the npm cache, which scripts/install-test-deps.sh
+        // fills at install time (with their own dependencies); the rest from this repository's installed copies
+        const specs = install[2].split(/\s+/).map((s) => (s.startsWith('./') || PEERS.some((p) => s.startsWith(`${p}@`)) ? s : localTarball(s, dir)));
         // the package's own dependencies, which a registry install would fetch
         for (const dep of Object.keys(pkg.dependencies)) specs.push(localTarball(`${dep}@${pkg.dependencies[dep]}`, dir));
         line = `npm install --offline --no-audit --no-fund ${specs.join(' ')}`;
       }
       line = line.replace(/^npx tsc\b/, `node ${path.join(ROOT, 'node_modules/typescript/bin/tsc')}`)
-        .replace(/^npx cdk8s synth\b/, `${path.join(ROOT, 'node_modules/.bin/cdk8s')} synth --no-check-upgrade`);
+        .replace(/^npx cdk8s synth( --no-check-upgrade)?\b/, `${path.join(ROOT, 'node_modules/.bin/cdk8s')} synth --no-check-upgrade`);
       log.push(`$ ${line}`);
       log.push(execSync(line, { cwd: dir, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, npm_config_update_notifier: 'false' } }));
     }
@@ -109,5 +112,18 @@ describe('consumer: the README quick start in an empty folder', () => {
     expect(d.spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe(2);
     const svc = parseYaml(files.get('docker/docker-compose.ml.yml')!).services['image-embedding-gpu-large'];
     expect(svc.deploy.resources.reservations.devices).toEqual([{ driver: 'nvidia', count: 2, capabilities: ['gpu'] }]);
+  });
+
+  test('the README\'s escape-hatch example, which needs the optional peers, synthesizes with the install line\'s packages', () => {
+    // the peers came from the README's install line, not from this repository
+    for (const p of PEERS) expect(fs.existsSync(path.join(dir, 'node_modules', p, 'package.json'))).toBe(true);
+    const files = readTree(path.join(dir, 'dist-escape-hatch'));
+    const [priority] = parseStream(files.get('k8s/gpu/_manifests.yaml')!);
+    expect(priority).toMatchObject({ kind: 'PriorityClass', metadata: { name: 'gpu-inference' } });
+    const gpu = parseStream(files.get('k8s/gpu/web.yaml')!).find((o) => o.kind === 'Deployment');
+    expect(gpu.spec.template.spec.priorityClassName).toBe('gpu-inference');
+    expect(parseStream(files.get('k8s/cpu/web.yaml')!).find((o) => o.kind === 'Deployment').spec.template.spec.priorityClassName).toBeUndefined();
+    expect(parseYaml(files.get('docker/docker-compose.base.yml')!).services.web.labels).toEqual({ 'traefik.enable': 'true' });
+    for (const { obj } of k8sObjects(files)) expect(k8sErrors(obj)).toEqual([]);
   });
 });

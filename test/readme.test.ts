@@ -69,6 +69,20 @@ describe('README', () => {
       const gets = row.split('|')[2];
       const keys = [...gets.matchAll(/`([a-z0-9.-]+\/[a-z0-9.-]+|sku)[=:`]/g)].map((m) => m[1]).filter((k) => !/ExtendedResource/.test(k));
       expect({ name, missing: keys.filter((k) => !pod.includes(k)) }).toEqual({ name, missing: [] });
+      // what it says of driver fitness and tolerations is what the pod has
+      const spec = JSON.parse(pod);
+      const driver = (terms: any[]) => JSON.stringify(terms ?? []).includes('nvidia.com/cuda.driver-version.major');
+      const claims = {
+        preferred: /driver fitness[^|]*only \*preferred\*/.test(gets),
+        required: /\*required\* affinity on GFD's driver major/.test(gets),
+        tolerations: !/no toleration/.test(gets),
+      };
+      const has = {
+        preferred: driver(spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution),
+        required: driver(spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms),
+        tolerations: (spec.tolerations ?? []).length > 0,
+      };
+      expect({ name, claims }).toEqual({ name, claims: has });
     }
   });
 

@@ -12,11 +12,12 @@ import { HealthCheckKind } from '../health-check';
 import { ImageFlavor } from '../image-flavor';
 import type { MlApp } from '../ml-app';
 import type { Profile } from '../profile';
-import { renderTargets, targetsByName } from '../targets/registry';
+import { TargetFiles, renderTargets, targetsByName } from '../targets/registry';
 import { EmitFile, contentText } from '../targets/target';
 import type { KubernetesPolicy } from '../targets/kubernetes/policies/policy';
 import { Dependency } from '../workloads/dependency';
 import { CACHE_DIR, MODELS_DIR, TMP_DIR, Workload, portName } from '../workloads/workload';
+import { MissingPeerError } from '../optional-module';
 import { checkServiceDockerfile } from './dockerfile-contract';
 import { modelEgress } from './model-egress';
 import {
@@ -77,14 +78,31 @@ function interned<T extends object>(part: T): T {
 }
 
 function resolveApp(decl: AppDeclaration): ResolvedStack {
-  const { app, workloads, profiles, baseImages } = decl;
+  const { app, profiles, baseImages } = decl;
   const problems: DeclarationProblem[] = [...recordedProblems(app)];
   const report: Report = (scope, message) => problems.push({ path: typeof scope === 'string' ? scope : pathOf(scope as any), message });
-  const stopIfProblems = () => {
-    if (problems.length) throw new DeclarationError(dedupe(problems, (p) => `${p.path}\u0000${p.message}`));
+  /*
+   * One report: every stage runs, and the synth stops once, with every problem of the app ordered by construct path.
+   * A workload with a problem is left out of the later stages (its values may not be what they expect, and what they
+   * would say of it would only repeat the problem); the others go on. Names stay known, so that depending on a
+   * workload that has a problem is not reported again as depending on an undeclared one.
+   */
+  const broken = new Set<string>();
+  const markBroken = () => {
+    const at = new Set(problems.map((p) => p.path));
+    for (const w of decl.workloads) if (!broken.has(w.name) && w.node.findAll().some((c) => at.has(pathOf(c)))) broken.add(w.name);
+    // a workload on the image of one with a problem has no image to resolve
+    for (const w of decl.workloads) if (w.imageSource?.sameAs !== undefined && broken.has(w.imageSource.sameAs)) broken.add(w.name);
   };
-  // Constructor problems can leave values the cross-construct checks do not expect; report those alone.
-  stopIfProblems();
+  markBroken();
+  let workloads = decl.workloads.filter((w) => !broken.has(w.name));
+  const narrow = () => {
+    markBroken();
+    workloads = workloads.filter((w) => !broken.has(w.name));
+  };
+  const stopIfProblems = () => {
+    if (problems.length) throw new DeclarationError(ordered(dedupe(problems, (p) => `${p.path}\u0000${p.message}`)));
+  };
 
   checkUnique(workloads, (w) => w.name, (w, n, first) => report(w, `workload name '${n}' is declared twice (also at ${pathOf(first)}): give each workload its own name`));
   checkUnique(profiles, (p) => p.name, (p, n, first) => report(p, `profile name '${n}' is declared twice (also at ${pathOf(first)}): give each profile its own name`));
@@ -102,7 +120,7 @@ function resolveApp(decl: AppDeclaration): ResolvedStack {
   }
   if (profiles.length === 0) report(app, 'the app declares no profile: keep builtInProfiles, or declare one with new Profile(app, ...)');
 
-  const byName = new Map(workloads.map((w) => [w.name, w]));
+  const byName = new Map(decl.workloads.map((w) => [w.name, w]));
   const kindOf = pathKinds();
   for (const w of workloads) {
     for (const d of w.dependencies) {
@@ -111,6 +129,21 @@ function resolveApp(decl: AppDeclaration): ResolvedStack {
     }
     for (const p of [...(w.profiles ?? []), ...Object.keys(w.gpuByProfile)]) {
       if (!profileNames.includes(p)) report(w, `profile '${p}' is not declared: use one of ${show(profileNames)} or declare it with new Profile()`);
+    }
+    // an override for a profile that does not render its runtime would be dropped without a word
+    for (const [runtime, list] of [['Compose', w._overrides.compose], ['Kubernetes', w._overrides.kubernetes]] as const) {
+      for (const o of list) {
+        const profile = profiles.find((x) => x.name === o.profile);
+        if (profile && !(runtime === 'Compose' ? profile.compose : profile.kubernetes)) {
+          report(w, `${runtime} override for profile '${profile.name}' would have no effect: that profile does not render ${runtime} (targets ${show(profile.targets)}): name a profile that does, or drop the override`);
+        }
+      }
+    }
+    for (const [name, request] of Object.entries(w.gpuByProfile)) {
+      const profile = profiles.find((x) => x.name === name);
+      if (profile && !profile.takesGpus && request.takesGpus) {
+        report(w, `gpuByProfile gives profile '${name}' ${request.count} GPU(s), but that profile runs on the ${profile.flavor} flavor and gives no GPUs, so the request would be dropped: remove the entry, or name a GPU profile (${show(profiles.filter((x) => x.takesGpus).map((x) => x.name))})`);
+      }
     }
     const sameAs = w.imageSource?.sameAs;
     if (sameAs !== undefined) {
@@ -131,7 +164,10 @@ function resolveApp(decl: AppDeclaration): ResolvedStack {
       report(p, `profile '${p.name}' needs a base image of flavor '${p.flavor}' and none is declared: declare new BaseImage(app, ..., { flavor: '${p.flavor}' })`);
     }
   }
-  stopIfProblems();
+  // a profile or base image with a problem leaves every variant meaningless: the report so far is the report
+  const at = new Set(problems.map((x) => x.path));
+  if ([...profiles, ...baseImages].some((c) => at.has(pathOf(c)))) stopIfProblems();
+  narrow();
 
   // A workload has a variant per profile when anything about it differs by profile, or when it depends on such a
   // workload (Compose's depends_on must name the variant of the same profile).
@@ -172,7 +208,7 @@ function resolveApp(decl: AppDeclaration): ResolvedStack {
     }
     basesOf.set(w.name, chosen);
   }
-  stopIfProblems();
+  narrow();
   const baseFor = (w: Workload, flavor: ImageFlavor) => basesOf.get(imageName(w))!.get(flavor)!;
   const keyOf = (name: string, profile: string | undefined) => (profile !== undefined && isPerProfile(byName.get(name)!) ? `${name}-${profile}` : name);
 
@@ -196,7 +232,12 @@ function resolveApp(decl: AppDeclaration): ResolvedStack {
   checkHostPorts([...base, ...variants], byName, report);
   checkDerivedNames(app, [...base, ...variants], [...resolvedBases.values()], serviceImages, byName, report);
   const manifests = resolveManifests(app, decl, profiles, report);
-  stopIfProblems();
+  if (broken.size) {
+    // the model is only rendered for the report now: what depends on a workload with a problem goes on without it
+    const without = (ws: ResolvedWorkload[]) => ws.map((x) => ({ ...x, dependsOn: x.dependsOn.filter((d) => !broken.has(d.service)) }));
+    base.splice(0, base.length, ...without(base));
+    variants.splice(0, variants.length, ...without(variants));
+  }
 
   const stack: ResolvedStack = {
     name: app.name,
@@ -221,8 +262,9 @@ function resolveApp(decl: AppDeclaration): ResolvedStack {
     try {
       // chunks made lazily are read, so that what making them finds is reported too
       renderTargets(stack, (_f, content) => void contentText(content), (p, m) => report(p, m));
-    } catch {
-      // a model with problems may not render; the problems found so far are the report
+    } catch (e) {
+      // a model with problems may not render; the problems found so far are the report, and a missing validator is one
+      if (e instanceof MissingPeerError) report(app, e.message);
     }
   }
   stopIfProblems();
@@ -235,10 +277,16 @@ function resolveApp(decl: AppDeclaration): ResolvedStack {
  * @throws DeclarationError listing every problem rendering found
  * @internal
  */
-export function renderStack(stack: ResolvedStack, emit: EmitFile): void {
+export function renderStack(stack: ResolvedStack, emit: EmitFile, byTarget?: TargetFiles[]): void {
   const problems: DeclarationProblem[] = [];
-  renderTargets(stack, emit, (path, message) => problems.push({ path, message }));
-  if (problems.length) throw new DeclarationError(dedupe(problems, (p) => `${p.path}\u0000${p.message}`));
+  try {
+    renderTargets(stack, emit, (path, message) => problems.push({ path, message }), byTarget);
+  } catch (e) {
+    // a validator that is not installed is one problem of the report, not a stack trace
+    if (!(e instanceof MissingPeerError)) throw e;
+    problems.push({ path: '<root>', message: e.message });
+  }
+  if (problems.length) throw new DeclarationError(ordered(dedupe(problems, (p) => `${p.path}\u0000${p.message}`)));
 }
 
 function resolveBaseImage(app: MlApp, b: BaseImage, report: Report): ResolvedBaseImage {
@@ -754,6 +802,11 @@ function findCycle(workloads: Workload[], byName: Map<string, Workload>): string
     if (c) return c;
   }
   return undefined;
+}
+
+/** Problems in construct-path order (stable: one construct's problems keep the order they were found in). */
+function ordered(problems: DeclarationProblem[]): DeclarationProblem[] {
+  return problems.map((p, i) => ({ p, i })).sort((a, b) => (a.p.path < b.p.path ? -1 : a.p.path > b.p.path ? 1 : a.i - b.i)).map((x) => x.p);
 }
 
 function dedupe<T>(items: T[], key: (t: T) => string): T[] {

@@ -22,6 +22,16 @@ function inside(root: string, file: string): boolean {
   return isCleanRelativePath(file) || path.resolve(root, file).startsWith(root + path.sep);
 }
 
+/** What a write did, file by file (paths relative to the folder). */
+export interface WriteSummary {
+  /** Files that are new or whose content changed. */
+  readonly written: string[];
+  /** Files emitted with the content they already had (their modification time is kept). */
+  readonly unchanged: string[];
+  /** Files of the previous output that nothing emitted any more. */
+  readonly removed: string[];
+}
+
 /**
  * Receives one file for the folder: its path relative to the folder, and its content whole or in chunks.
  * @internal
@@ -36,7 +46,7 @@ export type WriteFile = (file: string, content: string | Iterable<string>) => vo
  * @returns whether anything changed
  * @internal
  */
-export function writeAtomically(dir: string, files: Map<string, string> | ((write: WriteFile) => void), waitMs = WAIT_MS, expectedFiles = 0): boolean {
+export function writeAtomically(dir: string, files: Map<string, string> | ((write: WriteFile) => void), waitMs = WAIT_MS, expectedFiles = 0, summary?: WriteSummary): boolean {
   const produce = typeof files === 'function' ? files : (write: WriteFile) => files.forEach((content, f) => write(f, content));
   const parent = path.dirname(dir);
   const base = path.basename(dir);
@@ -51,6 +61,9 @@ export function writeAtomically(dir: string, files: Map<string, string> | ((writ
     const ops = fileOps(typeof files === 'function' ? expectedFiles : files.size);
     // Files equal to the current ones, met before any file differed: while all are equal, nothing is staged.
     const unchanged: string[] = [];
+    // what the summary says: every file emitted, and those that stayed as they were
+    const emitted: string[] = [];
+    const same = new Set<string>();
     let count = 0;
     const stage = (): string => {
       if (staging) return staging;
@@ -100,6 +113,7 @@ export function writeAtomically(dir: string, files: Map<string, string> | ((writ
         throw e;
       }
       if (!out && old !== undefined && pos === old.length) {
+        same.add(file);
         if (staging) link(file);
         else unchanged.push(file);
         return;
@@ -112,15 +126,17 @@ export function writeAtomically(dir: string, files: Map<string, string> | ((writ
       produce((file, content) => {
         if (!inside(root, file)) throw new Error(`refusing to write outside ${dir}: ${file}`);
         count++;
+        if (summary) emitted.push(file);
         if (typeof content !== 'string') {
           writeChunks(file, content);
           return;
         }
         // only files that exist with the same size are read and compared
         const size = current.get(file);
-        const same = size !== undefined && size === Buffer.byteLength(content) && holds(path.join(dir, file), content);
-        if (same && !staging) unchanged.push(file);
-        else if (same) link(file);
+        const equal = size !== undefined && size === Buffer.byteLength(content) && holds(path.join(dir, file), content);
+        if (equal) same.add(file);
+        if (equal && !staging) unchanged.push(file);
+        else if (equal) link(file);
         else {
           stage();
           ops.write(folderOf(file), content);
@@ -129,6 +145,12 @@ export function writeAtomically(dir: string, files: Map<string, string> | ((writ
       // every current file came back unchanged, and nothing else: the folder stays as it is
       if (staging || count !== current.size) stage();
       produced = true;
+      if (summary) {
+        const made = new Set(emitted);
+        summary.written.push(...emitted.filter((f) => !same.has(f)));
+        summary.unchanged.push(...emitted.filter((f) => same.has(f)));
+        summary.removed.push(...[...current.keys()].filter((f) => !made.has(f)).sort());
+      }
     } finally {
       // every change is on disk before the folder is swapped in or removed; a failure to write is thrown here,
       // unless the rendering already failed (that error is the one to report)

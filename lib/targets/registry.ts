@@ -25,15 +25,29 @@ export function profilesOf(stack: ResolvedStack, t: Target): string[] {
  * emitting one path is a bug, not a user error.
  * @internal
  */
-export function renderTargets(stack: ResolvedStack, emit: EmitFile, report: ReportProblem): void {
+export function renderTargets(stack: ResolvedStack, emit: EmitFile, report: ReportProblem, byTarget?: TargetFiles[]): void {
   const seen = new Set<string>();
-  const once: EmitFile = (f, content) => {
-    if (seen.has(f)) throw new Error(`two targets wrote ${f}`);
-    seen.add(f);
-    emit(f, content);
-  };
   for (const t of TARGETS) {
     const profiles = profilesOf(stack, t);
-    if (t.scope === 'app' || profiles.length) t.render(stack, profiles, once, report);
+    if (t.scope !== 'app' && !profiles.length) continue;
+    const files: string[] = [];
+    byTarget?.push({ target: t.name, scope: t.scope, profiles, files });
+    t.render(stack, profiles, (f, content) => {
+      if (seen.has(f)) throw new Error(`two targets wrote ${f}`);
+      seen.add(f);
+      files.push(f);
+      emit(f, content);
+    }, report);
   }
+}
+
+/**
+ * The files one target emitted, and for which profiles.
+ * @internal
+ */
+export interface TargetFiles {
+  readonly target: string;
+  readonly scope: 'app' | 'profile';
+  readonly profiles: string[];
+  readonly files: string[];
 }

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { problem, show } from '../errors';
 import { assertInteger } from '../names';
 import type { WorkloadKindSpec } from '../resolve/model';
+import { cronProblem } from './cron';
 import { Workload, WorkloadProps } from './workload';
 
 /** What a scheduled job does when the previous run is still going. */
@@ -45,11 +46,6 @@ export interface JobProps extends WorkloadProps {
   readonly concurrencyPolicy?: ConcurrencyPolicy;
 }
 
-// Five cron fields of numbers, ranges, lists, steps, '*' and names (kubernetes CronJob uses robfig/cron's standard
-// parser), or one of the @-macros it accepts.
-const CRON_FIELD = '[0-9A-Za-z*?/,-]+';
-const CRON = new RegExp(`^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|${CRON_FIELD}( ${CRON_FIELD}){4})$`);
-
 /**
  * One-shot or scheduled work such as training: a Kubernetes Job (a CronJob with a schedule) with
  * `restartPolicy: Never`, and a Compose service with `restart: "no"` in a `jobs` profile, run with
@@ -79,8 +75,9 @@ export class Job extends Workload {
       }
     };
     const schedule = props?.schedule;
-    if (schedule !== undefined && (typeof schedule !== 'string' || !CRON.test(schedule))) {
-      problem(this, `schedule ${show(schedule)} is not a cron schedule: use five fields, e.g. '0 3 * * *', or '@daily'`);
+    const cron = schedule === undefined ? undefined : typeof schedule !== 'string' ? 'is not a string' : cronProblem(schedule);
+    if (cron !== undefined) {
+      problem(this, `schedule ${show(schedule)} ${cron}, so the API server would refuse the CronJob: use five fields (minute 0-59, hour 0-23, day of month 1-31, month 1-12, day of week 0-6), e.g. '0 3 * * *', or '@daily'`);
     }
     // Kubernetes names: a one-shot Job is `<name>-<hash>` (job-name.ts) and its pods carry it as a label (at most 63
     // characters); the CronJob controller appends 11 characters to a CronJob's name for its Jobs (limit 52).

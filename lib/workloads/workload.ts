@@ -1,6 +1,6 @@
 import { Duration, Size } from '../cdk8s-values';
 import { Construct, IConstruct } from 'constructs';
-import type { Service as ComposeServiceSpec } from '../../imports/compose-spec';
+import type { Service as ComposeSpecService } from '../../imports/compose-spec';
 import { Cpu } from '../cpu';
 import { EnvValue, checkEnvValue } from '../env';
 import { freeId, problem, show } from '../errors';
@@ -264,6 +264,14 @@ export interface OverrideOptions {
    */
   readonly profile?: string;
 }
+
+/**
+ * A Compose service as the Compose Specification defines it (generated in imports/compose-spec.ts from
+ * schemas/compose-spec.json): what `addComposeOverride()` takes, not the library's own `Service` construct.
+ */
+// (every field of a Compose service is optional already: Partial<> changes nothing but keeps this name in signatures
+// and API.md, where a plain alias of an interface shows as `Service`)
+export type ComposeServiceSpec = Partial<ComposeSpecService>;
 
 /** @internal */
 export interface ComposeOverride { readonly profile?: string; readonly patch: ComposeServiceSpec }

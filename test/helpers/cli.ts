@@ -1,4 +1,4 @@
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { tempRoot } from './fixture';
@@ -29,11 +29,9 @@ export function cliProject(opts: { output?: string | null; appProps?: string; se
 
 /** Runs `cdk8s synth` in `cwd`; never throws. */
 export function cdk8sSynth(cwd: string): { ok: boolean; status: number | null; output: string } {
-  try {
-    return { ok: true, status: 0, output: execFileSync(CDK8S, ['synth', '--no-check-upgrade'], { cwd, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } }) };
-  } catch (e: any) {
-    return { ok: false, status: e.status, output: `${e.stdout}${e.stderr}` };
-  }
+  // standard error too: the CLI keeps the app's standard output, and the app prints its summary on standard error
+  const r = spawnSync(CDK8S, ['synth', '--no-check-upgrade'], { cwd, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+  return { ok: r.status === 0, status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
 /** Starts `cdk8s synth` in `cwd` in a process group of its own, so the whole tree can be killed. */

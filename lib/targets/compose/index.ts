@@ -3,6 +3,7 @@ import type { ComposeSpecification, Service as ComposeService } from '../../../i
 import { GpuKind } from '../../gpu';
 import { mergePatch } from '../../merge-patch';
 import { optionalModule } from '../../optional-module';
+import { nearest } from '../../nearest';
 import { packageFile } from '../../package-file';
 import { ResolvedStack, ResolvedWorkload } from '../../resolve/model';
 import { toYamlEntry } from '../../yaml-output';
@@ -187,10 +188,17 @@ function overrideErrors(key: string, service: ComposeService): string[] {
     // Loaded lazily: ajv and the schema cost more than a whole synth of a small app.
     const Ajv = optionalModule('ajv', 'Compose overrides').default;
     const addFormats = optionalModule('ajv-formats', 'Compose overrides').default;
-    const ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true });
+    const ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true, verbose: true });
     addFormats(ajv);
     const validate = ajv.compile(JSON.parse(require('fs').readFileSync(packageFile('schemas/compose-spec.json'), 'utf8')));
-    validator = (doc) => (validate(doc) ? [] : (validate.errors ?? []).map((e: any) => `${e.instancePath} ${e.message}`));
+    validator = (doc) => (validate(doc) ? [] : (validate.errors ?? []).map((e: any) => {
+      // an unknown key: name it, where it is, and the nearest key the schema has there
+      if (e.keyword === 'additionalProperties') {
+        const near = nearest(e.params.additionalProperty, Object.keys(e.parentSchema?.properties ?? {}));
+        return `${e.instancePath}/${e.params.additionalProperty} is not a Compose field${near ? ` (did you mean ${near}?)` : ''}`;
+      }
+      return `${e.instancePath} ${e.message}`;
+    }));
   }
   return validator({ services: { [key]: service } });
 }

@@ -12,7 +12,8 @@ export interface PodDisruptionBudgetPolicyProps {
 
 /**
  * A `policy/v1` PodDisruptionBudget for every service or stateful service with two or more replicas (the minimum, for
- * autoscaled ones). A single replica gets none: a budget that allows no disruption would block every node drain.
+ * autoscaled ones). A single replica gets none: capped to keep one pod up, its budget would allow no disruption and
+ * block every node drain, and uncapped it would protect nothing.
  */
 export class PodDisruptionBudgetPolicy implements KubernetesPolicy {
   /** The policy's name in messages. */
