@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { problem, show } from './errors';
-import { BaseCompatibility, BasePin, isRange } from './base-selection';
+import { BaseCompatibility, BasePin, isRange } from './version-range';
 import { assertAbsolutePath, assertLabelValue } from './names';
 import { typeMark } from './type-mark';
 

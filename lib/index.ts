@@ -13,7 +13,7 @@ export type { HealthCheckOptions, HttpHealthCheckOptions } from './health-check'
 export { ImageFlavor } from './image-flavor';
 export { ImageSource } from './image-source';
 export type { MlBuildProps, CopySpec } from './image-source';
-export type { BasePin, BaseCompatibility } from './base-selection';
+export type { BasePin, BaseCompatibility } from './version-range';
 export { TORCH_RELEASES, supportedCpuPairs, supportedCudaPairs } from './version-matrix';
 export type { TorchRelease } from './version-matrix';
 export { CUDA_MIN_DRIVER_MAJOR, DRIVER_MAJOR_LABEL } from './cuda-driver';
