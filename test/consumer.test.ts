@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as semver from 'semver';
 import { checkParity } from '../lib';
+import { documentation } from './helpers/docs';
 import { readTree } from './helpers/fixture';
 import { composeErrors, k8sErrors, k8sObjects, parseStream, parseYaml, podTemplates, restrictedViolations } from './helpers/validate';
 
@@ -22,14 +23,16 @@ interface Step { kind: 'sh'; line: string } // a command
 interface FileStep { kind: 'file'; name: string; text: string }
 
 function quickstart(): Array<Step | FileStep> {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const steps: Array<Step | FileStep> = [];
-  for (const m of readme.matchAll(/```(\w+) quickstart(?: file=(\S+))?\n([\s\S]*?)```/g)) {
+  // the README's quick start, and the examples of the guides it links to that the quick start runs: every file first,
+  // then the commands in order
+  const files: FileStep[] = [];
+  const commands: Step[] = [];
+  for (const m of documentation().matchAll(/```(\w+) quickstart(?: file=(\S+))?\n([\s\S]*?)```/g)) {
     const [, lang, file, body] = m;
-    if (file) steps.push({ kind: 'file', name: file, text: body });
-    else if (lang === 'sh') for (const line of body.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) steps.push({ kind: 'sh', line });
+    if (file) files.push({ kind: 'file', name: file, text: body });
+    else if (lang === 'sh') for (const line of body.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) commands.push({ kind: 'sh', line });
   }
-  return steps;
+  return [...files, ...commands];
 }
 
 function localTarball(spec: string, into: string): string {

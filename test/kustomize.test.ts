@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { buildStack } from '../apps/stack';
+import { documentation } from './helpers/docs';
 import { parseStream, parseYaml } from './helpers/validate';
 
 const ROOT = path.join(__dirname, '..');
@@ -31,7 +32,7 @@ describe('Kustomize output', () => {
   });
 
   test('the README\'s overlay moves every object to its namespace, autoscaling queries included, and sets an image tag', () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const readme = documentation();
     const overlay = /```yaml\n# deploy\/prod\/kustomization\.yaml\n([\s\S]*?)```/.exec(readme)![1];
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-ml-overlay-'));
     fs.cpSync(path.join(ROOT, 'dist/k8s/gpu'), path.join(work, 'dist/k8s/gpu'), { recursive: true });

@@ -1,6 +1,6 @@
 import { Size } from 'cdk8s';
 import { Dependency, EnvValue, GpuRequest, Job, MlService, Service, StatefulService } from '../lib';
-import type { ResolvedStack } from '../lib/resolve/model';
+import type { ResolvedStack } from '../lib/model/model';
 import { newApp } from './helpers/fixture';
 
 /*

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DeclarationError, GpuRequest, Job, Service, StatefulService } from '../lib';
-import { cronProblem } from '../lib/workloads/cron';
+import { cronProblem } from '../lib/declaration/workloads/cron';
 import { mlService, newApp, readTree } from './helpers/fixture';
 
 /*

@@ -1,11 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { documentation } from './helpers/docs';
 import { buildStack } from '../apps/stack';
 import { at } from './helpers/json-path';
 import { parseStream, parseYaml } from './helpers/validate';
 
 const ROOT = path.join(__dirname, '..');
-const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+// the README and the guides it links to (docs/)
+const README = documentation();
 
 function between(start: string, end: string): string {
   const s = README.indexOf(start);

@@ -1,7 +1,7 @@
 import { Yaml } from 'cdk8s';
 import * as fc from 'fast-check';
 import { parse, parseAllDocuments } from 'yaml';
-import { sharedPart, toYaml, toYamlEntry, toYamlStream } from '../lib/yaml-output';
+import { sharedPart, toYaml, toYamlEntry, toYamlStream } from '../lib/internal/yaml-output';
 
 const tricky = {
   'plain': 'ghcr.io/acme/x:1.0',

@@ -1,6 +1,6 @@
-import { show } from '../errors';
-import type { Workload } from '../workloads/workload';
-import type { ResolvedContainer } from './model';
+import { show } from '../internal/errors';
+import type { Workload } from '../declaration/workloads/workload';
+import type { ResolvedContainer } from '../model/model';
 
 type Report = (scope: Workload, message: string) => void;
 

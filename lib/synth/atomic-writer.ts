@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { isCleanRelativePath } from '../clean-path';
+import { isCleanRelativePath } from '../internal/clean-path';
 import { FileOps, fileOps } from './file-ops';
 
 /*

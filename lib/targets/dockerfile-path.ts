@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { isCleanRelativePath } from '../clean-path';
+import { isCleanRelativePath } from '../internal/clean-path';
 
 // Thousands of variants share a few contexts and Dockerfile folders: each relative path is computed once.
 const relativeDockerfiles = new Map<string, string>();

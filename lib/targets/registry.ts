@@ -1,4 +1,4 @@
-import type { ResolvedStack } from '../resolve/model';
+import type { ResolvedStack } from '../model/model';
 import { composeTarget } from './compose';
 import { dockerTarget } from './docker';
 import { kubernetesTarget } from './kubernetes';

@@ -1,4 +1,4 @@
-import { sharedPart } from '../yaml-output';
+import { sharedPart } from '../internal/yaml-output';
 
 /*
  * Parts of documents that thousands of documents hold the same (a security context, probes, the managed

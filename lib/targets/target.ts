@@ -1,4 +1,4 @@
-import type { ResolvedStack } from '../resolve/model';
+import type { ResolvedStack } from '../model/model';
 
 /**
  * Reports a problem found by a target: the construct path, and the message naming the bad value and the fix.

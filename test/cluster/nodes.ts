@@ -1,6 +1,6 @@
 /*
  * Fake nodes for the cluster tests, one kind per cluster preset, from each platform's documented node labels and taints
- * (the sources beside each preset in lib/cluster-preset.ts), plus CPU-only nodes beside them. kwok keeps them Ready.
+ * (the sources beside each preset in lib/values/cluster-preset.ts), plus CPU-only nodes beside them. kwok keeps them Ready.
  * Each table is written here from the documentation, not read from the library, so that a preset that renders a
  * selector or toleration its platform's nodes lack is caught by the real scheduler.
  */

@@ -1,8 +1,8 @@
 import type { Service as ComposeService } from '../../../imports/compose-spec';
-import { Cpu } from '../../cpu';
-import { GpuKind } from '../../gpu';
-import { ResolvedEnv, ResolvedHealth, ResolvedWorkload, assertNever } from '../../resolve/model';
-import { sharedPart } from '../../yaml-output';
+import { Cpu } from '../../values/cpu';
+import { GpuKind } from '../../values/gpu';
+import { ResolvedEnv, ResolvedHealth, ResolvedWorkload, assertNever } from '../../model/model';
+import { sharedPart } from '../../internal/yaml-output';
 import { dockerfileIn } from '../dockerfile-path';
 import { sharedBy, sharedByKey } from '../shared-parts';
 

@@ -1,4 +1,4 @@
-import { isSharedPart, sharedPart } from '../../yaml-output';
+import { isSharedPart, sharedPart } from '../../internal/yaml-output';
 
 /**
  * Compose interpolates `$VAR` and `${VAR}` in every string value of a Compose file, and reads `$$` as one `$`.

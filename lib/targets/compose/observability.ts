@@ -1,6 +1,6 @@
 import type { Service as ComposeService } from '../../../imports/compose-spec';
-import { ResolvedWorkload } from '../../resolve/model';
-import { toYaml } from '../../yaml-output';
+import { ResolvedWorkload } from '../../model/model';
+import { toYaml } from '../../internal/yaml-output';
 
 /** The Compose profile that runs Prometheus. */
 export const OBSERVABILITY_PROFILE = 'observability';

@@ -1,6 +1,6 @@
 import * as path from 'path';
-import { ImageFlavor } from '../../image-flavor';
-import { ResolvedStack } from '../../resolve/model';
+import { ImageFlavor } from '../../values/image-flavor';
+import { ResolvedStack } from '../../model/model';
 import { dockerfileIn } from '../dockerfile-path';
 
 /** @internal Where the bake file lives inside the output folder. */

@@ -1,6 +1,6 @@
-import { ImageFlavor } from '../../image-flavor';
-import { ResolvedBaseImage, ResolvedServiceImage } from '../../resolve/model';
-import { FETCHER_PATH } from '../../model-source';
+import { ImageFlavor } from '../../values/image-flavor';
+import { ResolvedBaseImage, ResolvedServiceImage } from '../../model/model';
+import { FETCHER_PATH } from '../../values/model-source';
 
 /** PyTorch's CPU wheel index: pytorch/pytorch publishes no amd64 CPU image, so the CPU base installs torch from it. */
 export const TORCH_CPU_INDEX = 'https://download.pytorch.org/whl/cpu';

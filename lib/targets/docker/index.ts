@@ -1,8 +1,8 @@
-import { ResolvedStack } from '../../resolve/model';
+import { ResolvedStack } from '../../model/model';
 import { EmitFile, ReportProblem, Target } from '../target';
 import { BAKE_FILE, renderBake } from './bake';
 import { CONSTRAINTS_FILE, FETCHER_FILE, renderBaseDockerfile, renderDockerignore, renderServiceDockerfile } from './dockerfile';
-import { packageFile } from '../../package-file';
+import { packageFile } from '../../internal/package-file';
 import { PUBLISH_WORKFLOW, renderPublishWorkflow } from './workflow';
 import * as fs from 'fs';
 

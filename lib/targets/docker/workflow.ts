@@ -1,5 +1,5 @@
-import { ResolvedStack } from '../../resolve/model';
-import { toYaml } from '../../yaml-output';
+import { ResolvedStack } from '../../model/model';
+import { toYaml } from '../../internal/yaml-output';
 import { BAKE_FILE } from './bake';
 
 /** Where the publish workflow is written, inside the output folder; copy it to `.github/workflows/`. */

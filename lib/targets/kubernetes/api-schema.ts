@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { nearest } from '../../nearest';
-import { packageFile } from '../../package-file';
+import { nearest } from '../../internal/nearest';
+import { packageFile } from '../../internal/package-file';
 
 /*
  * What the API server knows of a kind: its fields, for the strict field validation `kubectl apply` does by default

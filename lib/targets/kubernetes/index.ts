@@ -1,13 +1,13 @@
-import { ResolvedStack, ResolvedWorkload, workloadsIn } from '../../resolve/model';
-import { mergePatch } from '../../merge-patch';
-import { toYaml, toYamlStream } from '../../yaml-output';
+import { ResolvedStack, ResolvedWorkload, workloadsIn } from '../../model/model';
+import { mergePatch } from '../../internal/merge-patch';
+import { toYaml, toYamlStream } from '../../internal/yaml-output';
 import { EmitFile, ReportProblem, Target } from '../target';
 import { imageTag, selectorLabels, workloadLabels } from './labels';
 import { podControllerKind, workloadObjects } from './objects';
 import { autoscalingPolicy } from './policies/autoscaling';
 import { metricsPolicy } from './policies/metrics';
 import { isOwnPolicy } from './policies/own-policies';
-import { KubernetesPolicy, PolicyContext, PolicyWorkload } from './policies/policy';
+import { KubernetesPolicy, PolicyContext, PolicyWorkload } from '../../model/policy';
 import { kindScope } from './api-schema';
 import { jobName } from './job-name';
 import { namespaceScopeFiles } from './namespace-scope';

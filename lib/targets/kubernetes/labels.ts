@@ -1,4 +1,4 @@
-import { ResolvedWorkload } from '../../resolve/model';
+import { ResolvedWorkload } from '../../model/model';
 
 /** The profile a manifest was rendered for. */
 export const PROFILE_LABEL = 'cdk8s-ml/profile';

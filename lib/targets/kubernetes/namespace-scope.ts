@@ -1,4 +1,4 @@
-import { toYaml } from '../../yaml-output';
+import { toYaml } from '../../internal/yaml-output';
 
 /** The folder, inside a profile folder, of the Kustomize transformer that keeps autoscaling queries in the namespace. */
 export const NAMESPACE_SCOPE_DIR = 'namespace-scope';

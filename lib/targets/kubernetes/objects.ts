@@ -1,5 +1,5 @@
-import { ResolvedStack, ResolvedWorkload, assertNever } from '../../resolve/model';
-import { sharedPart } from '../../yaml-output';
+import { ResolvedStack, ResolvedWorkload, assertNever } from '../../model/model';
+import { sharedPart } from '../../internal/yaml-output';
 import { selectorLabels, workloadLabels } from './labels';
 import { mebibytes, podSpec } from './pod-spec';
 import { sharedByKey } from '../shared-parts';

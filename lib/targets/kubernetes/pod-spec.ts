@@ -1,8 +1,8 @@
-import { Cpu } from '../../cpu';
-import { SECRETS_DIR } from '../../env';
-import { ResolvedEnv, ResolvedHealth, ResolvedScheduling, ResolvedWorkload } from '../../resolve/model';
-import { CACHE_DIR, SHM_DIR, TMP_DIR } from '../../workloads/workload';
-import { sharedPart } from '../../yaml-output';
+import { Cpu } from '../../values/cpu';
+import { SECRETS_DIR } from '../../values/env';
+import { ResolvedEnv, ResolvedHealth, ResolvedScheduling, ResolvedWorkload } from '../../model/model';
+import { CACHE_DIR, SHM_DIR, TMP_DIR } from '../../model/paths';
+import { sharedPart } from '../../internal/yaml-output';
 import { sharedBy, sharedByKey } from '../shared-parts';
 
 /** A Kubernetes object or part of one, as plain JSON (field names as the API spells them). */

@@ -1,4 +1,4 @@
-import { optionalModule } from '../../optional-module';
+import { optionalModule } from '../../internal/optional-module';
 import { kindScope, unknownFields } from './api-schema';
 
 /*

@@ -1,6 +1,6 @@
 import type { ScaledObject } from '../../../../imports/keda.sh';
 import { ownPolicyObject } from './own-policies';
-import { KubernetesPolicy, PolicyContext, policyMetadata } from './policy';
+import { KubernetesPolicy, PolicyContext, policyMetadata } from '../../../model/policy';
 
 /** NVIDIA DCGM exporter's GPU utilisation gauge (percent), labelled with the pod it is attributed to. */
 export const DCGM_GPU_UTIL = 'DCGM_FI_DEV_GPU_UTIL';

@@ -1,6 +1,6 @@
 import type { ServiceMonitor } from '../../../../imports/monitoring.coreos.com';
 import { ownPolicyObject } from './own-policies';
-import { KubernetesPolicy, PolicyContext, policyMetadata } from './policy';
+import { KubernetesPolicy, PolicyContext, policyMetadata } from '../../../model/policy';
 
 /**
  * Metrics of workloads that declare `metrics` (built in, always applied): a Prometheus Operator `ServiceMonitor`

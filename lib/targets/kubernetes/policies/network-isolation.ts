@@ -1,6 +1,6 @@
-import { isLabelKey, isLabelValue } from '../../../names';
+import { isLabelKey, isLabelValue } from '../../../internal/names';
 import { ownPolicyClass } from './own-policies';
-import { KubernetesPolicy, PolicyContext, PolicyWorkload, policyMetadata } from './policy';
+import { KubernetesPolicy, PolicyContext, PolicyWorkload, policyMetadata } from '../../../model/policy';
 
 /** Properties of a {@link NetworkIsolationPolicy}. */
 export interface NetworkIsolationPolicyProps {

@@ -1,4 +1,4 @@
-import type { KubernetesPolicy } from './policy';
+import type { KubernetesPolicy } from '../../../model/policy';
 
 /*
  * The policies this library ships build their objects from checked inputs, and the tests validate what they build,

@@ -1,5 +1,5 @@
 import { ownPolicyClass } from './own-policies';
-import { KubernetesPolicy, PolicyContext, policyMetadata } from './policy';
+import { KubernetesPolicy, PolicyContext, policyMetadata } from '../../../model/policy';
 
 /** Properties of a {@link PodDisruptionBudgetPolicy}. */
 export interface PodDisruptionBudgetPolicyProps {

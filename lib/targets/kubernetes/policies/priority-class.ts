@@ -1,5 +1,5 @@
 import { ownPolicyClass } from './own-policies';
-import { KubernetesPolicy, PolicyContext } from './policy';
+import { KubernetesPolicy, PolicyContext } from '../../../model/policy';
 
 /** Properties of a {@link PriorityClassPolicy}. */
 export interface PriorityClassPolicyProps {

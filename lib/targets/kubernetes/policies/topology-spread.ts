@@ -1,5 +1,5 @@
 import { ownPolicyClass } from './own-policies';
-import { KubernetesPolicy, PolicyContext } from './policy';
+import { KubernetesPolicy, PolicyContext } from '../../../model/policy';
 
 /** Properties of a {@link TopologySpreadPolicy}. */
 export interface TopologySpreadPolicyProps {
