@@ -19,10 +19,13 @@ function arg(name: string, fallback: string): string {
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
+// Trees are removed only at the end: on ext4, files created soon after many deletions are slow (docs/performance.md).
+const trees: string[] = [];
+
 function synthOnce(dir: string, n: number): number {
   const out = execFileSync(process.execPath, ['--require', 'tsx/cjs', path.join(dir, 'bench/synth.bench.ts'), '--child', 'library', '--n', String(n)], { cwd: dir, encoding: 'utf8' });
   const r = JSON.parse(out) as { ms: number; root: string };
-  fs.rmSync(r.root, { recursive: true, force: true });
+  trees.push(r.root);
   return r.ms;
 }
 
@@ -64,6 +67,7 @@ function main(): void {
     cliOnce(b);
     paired('cdk8s synth of the stack', cliPairs, () => cliOnce(a), () => cliOnce(b));
   }
+  for (const t of trees) fs.rmSync(t, { recursive: true, force: true });
 }
 
 main();

@@ -112,6 +112,35 @@ describe('the library\'s own policies, not validated at synth, build valid objec
     for (const t of templates) expect({ file: t.file, v: restrictedViolations(t.spec) }).toEqual({ file: t.file, v: [] });
   });
 
+  // Every combination of each shipped policy's options (its choices, and a boundary value of each number), one policy
+  // at a time beside the built-in autoscaling and metrics policies, under both monitoring modes.
+  const combos: Array<[string, KubernetesPolicy, 'service-monitor' | 'annotations']> = [];
+  for (const monitoring of ['service-monitor', 'annotations'] as const) {
+    for (const zones of [false, true]) for (const strict of [false, true]) combos.push([`spread zones=${zones} strict=${strict}`, new TopologySpreadPolicy({ zones, strict }), monitoring]);
+    for (const className of [undefined, 'batch-low']) {
+      for (const gpuClassName of [undefined, 'gpu.inference']) {
+        for (const jobClassName of [undefined, 'training']) combos.push([`priority ${className}/${gpuClassName}/${jobClassName}`, new PriorityClassPolicy({ className, gpuClassName, jobClassName }), monitoring]);
+      }
+    }
+    for (const maxUnavailable of [1, 2, 1000]) combos.push([`budget maxUnavailable=${maxUnavailable}`, new PodDisruptionBudgetPolicy({ maxUnavailable }), monitoring]);
+    for (const labels of [undefined, {}, { 'kubernetes.io/metadata.name': 'obs', team: 'ml_platform' }] as Array<Record<string, string> | undefined>) combos.push([`isolation labels=${JSON.stringify(labels)}`, new NetworkIsolationPolicy({ monitoringNamespaceLabels: labels }), monitoring]);
+  }
+
+  test.each(combos.map(([name, policy, monitoring]) => [`${name} (${monitoring})`, policy, monitoring] as const))('every option combination: %s builds valid objects and restricted pods', (_, policy, monitoring) => {
+    const app = newApp({ monitoring, namespace: 'ml' });
+    app.addPolicy(policy);
+    const db = new StatefulService(app, 'db', { image: 'postgres:16.4-bookworm', ports: [{ port: 5432 }], replicas: 3, volumes: [{ name: 'data', path: '/var/lib/postgresql/data', size: Size.gibibytes(1) }] });
+    new Service(app, 'web', { image: 'nginx:1.27', ports: [{ port: 80, hostPort: 8080 }], replicas: 4, dependsOn: [db], ingressFrom: [{ cidr: '10.0.0.0/8' }], egress: [{ cidr: '52.95.0.0/16', port: 443 }] });
+    const infer = { image: 'ghcr.io/acme/infer:1.0', ports: [{ port: 8000 }], metrics: { port: 8000 } };
+    new Service(app, 'gpu-svc', { ...infer, gpu: GpuRequest.whole(2), autoscaling: { minReplicas: 1, maxReplicas: 6, inFlightRequests: { metric: 'in_flight', perReplica: 4 } } });
+    new Service(app, 'cpu-svc', { ...infer, autoscaling: { minReplicas: 2, maxReplicas: 4, memoryUtilization: 80 } });
+    new Job(app, 'once', { image: img, command: ['true'], gpu: GpuRequest.whole(1) });
+    new Job(app, 'nightly', { image: img, command: ['true'], schedule: '0 3 * * *' });
+    const objects = k8sObjects(app.synthFiles());
+    for (const { file, obj } of objects) expect({ file, kind: obj.kind, errors: k8sErrors(obj) }).toEqual({ file, kind: obj.kind, errors: [] });
+    for (const t of podTemplates(objects)) expect({ file: t.file, v: restrictedViolations(t.spec) }).toEqual({ file: t.file, v: [] });
+  });
+
   test('NetworkIsolationPolicy refuses monitoring namespace labels Kubernetes would refuse', () => {
     expect(() => new NetworkIsolationPolicy({ monitoringNamespaceLabels: { 'bad key!': 'x' } })).toThrow(/monitoringNamespaceLabels key 'bad key!' is not a Kubernetes label key/);
     expect(() => new NetworkIsolationPolicy({ monitoringNamespaceLabels: { team: '-edge' } })).toThrow(/monitoringNamespaceLabels value "-edge" of 'team' is not a Kubernetes label value/);

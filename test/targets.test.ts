@@ -103,10 +103,9 @@ describe('the Docker target on a model fixture', () => {
   });
 });
 
-describe('parts shared between documents (targets/shared-parts.ts)', () => {
-  // A model the resolver made is frozen where it shares parts; a hand-written one need not be, and a part made from
-  // a model object that can still change is made again each time, not served from the first rendering.
-  test('a changed, unfrozen model renders its change', () => {
+describe('rendering follows the model', () => {
+  // nothing of one rendering is kept for the next: a changed model renders its change
+  test('a changed model renders its change', () => {
     const model = structuredClone(FIXTURE);
     const before = renderToMap(kubernetesTarget, model, ['cpu']);
     const db = model.base.find((w) => w.service === 'db')!;

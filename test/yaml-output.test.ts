@@ -1,7 +1,7 @@
 import { Yaml } from 'cdk8s';
 import * as fc from 'fast-check';
 import { parse, parseAllDocuments } from 'yaml';
-import { sharedPart, toYaml, toYamlEntry, toYamlStream } from '../lib/internal/yaml-output';
+import { toYaml, toYamlEntry, toYamlStream } from '../lib/internal/yaml-output';
 
 const tricky = {
   'plain': 'ghcr.io/acme/x:1.0',
@@ -82,31 +82,6 @@ describe('YAML emitter against cdk8s\'s writer (fast-check, fixed seed)', () => 
       const parts = toYamlEntry('name', 'x') + (keys.length ? `services:\n${entries.join('')}` : 'services: {}\n') + toYamlEntry('tail', tail);
       expect(parts).toBe(whole);
     }), { seed: 20261128, numRuns: 2000 });
-  });
-
-  test('a shared part is written as cdk8s writes it wherever it is held, at any depth, sorted or not, every time', () => {
-    fc.assert(fc.property(doc, doc, (p, d) => {
-      fc.pre(![...strings(p), ...strings(d)].some((s) => OCTAL_12.test(s)));
-      const part = sharedPart(structuredClone(p));
-      // under keys, and as items of sequences: first, later, and first of a sequence that is itself an item
-      const holder = { ...d, a: part, deeper: { b: part, list: [part, { c: part }, part], nested: [[part, part]] }, z: part };
-      // cdk8s writes JSON data, where nothing is held twice (the `yaml` package would write an alias): a copy
-      const copy = (v: unknown): unknown => (Array.isArray(v) ? v.map(copy) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)])) : v);
-      const data = copy(holder);
-      // twice: the second time the part's text at each indent is the one made the first time
-      for (let i = 0; i < 2; i++) {
-        expect(toYaml(holder)).toBe(Yaml.stringify(data));
-        expect(toYaml(holder, undefined, { sortKeys: true })).toBe(Yaml.stringify(sorted(data)));
-        expect(toYamlEntry('k', holder, '    ')).toBe(toYaml({ x: { y: { k: holder } } }).split('\n').slice(2).join('\n'));
-      }
-    }), { seed: 20261201, numRuns: 2000 });
-  });
-
-  test('a shared part is frozen all the way down: a renderer that changed it would fail, not change other documents', () => {
-    const part = sharedPart({ limits: { cpu: '1' }, drop: ['ALL'] });
-    expect(() => { (part.limits as any).cpu = '2'; }).toThrow(TypeError);
-    expect(() => { part.drop.push('NET_RAW'); }).toThrow(TypeError);
-    expect(toYaml({ a: part })).toBe('a:\n  limits:\n    cpu: "1"\n  drop:\n    - ALL\n');
   });
 
   test('multi-line strings (literal blocks, in maps and lists, at any depth) are written as cdk8s writes them', () => {

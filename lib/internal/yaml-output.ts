@@ -11,7 +11,6 @@
  * and Kustomize read YAML 1.2, where the 1.1 schema would leave it plain.
  */
 
-import { deepFreeze } from './deep-freeze';
 
 /** Options of the emitter. */
 export interface YamlOptions {
@@ -123,59 +122,6 @@ function sortedKeys(obj: object): string[] {
   return p === 0 ? keys.sort() : [...keys.slice(0, p), ...keys.slice(p).sort()];
 }
 
-/*
- * Parts that many documents hold (a security context, probes, the managed environment), made once by the renderers
- * with sharedPart(): deep-frozen, so their text at one indent is the same every time and is made once, whether the
- * part is a value under a key or an item of a sequence. The entry lists the texts made so far, by indent and key
- * order, each without its first line's lead (the indent, or a sequence's dash).
- */
-const sharedText = new WeakMap<object, Array<{ indent: string; sort: boolean; text: string }>>();
-
-/**
- * Marks a part of a document as shared by many documents: it is deep-frozen (a renderer that changed it would fail
- * loudly) and its YAML text is made once per indent, under a key or as a sequence item. Returns the part.
- * @internal
- */
-export function sharedPart<T extends object>(part: T): T {
-  deepFreeze(part);
-  if (!sharedText.has(part)) sharedText.set(part, []);
-  return part;
-}
-
-/**
- * Whether `v` was marked with sharedPart().
- * @internal
- */
-export function isSharedPart(v: object): boolean {
-  return sharedText.has(v);
-}
-
-/**
- * Appends a collection's lines at `indent`, the first one begun by `lead`. A shared part's text is made once at each
- * indent (with an empty lead: `lead` only begins the first line) and then reused.
- */
-function sharedBlock(v: object, indent: string, lead: string, sort: boolean): void {
-  const texts = sharedText.get(v);
-  if (texts === undefined) {
-    block(v, indent, lead, sort);
-    return;
-  }
-  for (let i = 0; i < texts.length; i++) {
-    if (texts[i].indent === indent && texts[i].sort === sort) {
-      text += lead + texts[i].text;
-      return;
-    }
-  }
-  const before = text;
-  text = '';
-  block(v, indent, '', sort);
-  const own = text;
-  // flat, or every document holding it would walk its pieces again
-  void Number(own);
-  texts.push({ indent, sort, text: own });
-  text = before + lead + own;
-}
-
 // The text being written: one string built by appending (V8 joins the pieces once, when the text is used), which
 // allocates less than an array of lines joined at the end.
 let text = '';
@@ -192,7 +138,7 @@ function block(v: object, indent: string, lead: string, sort: boolean): void {
       const item = v[i];
       const head = i === 0 ? `${lead}- ` : dash;
       const empty = emptyCollection(item);
-      if (item !== null && typeof item === 'object' && empty === undefined) sharedBlock(item, inner, head, sort);
+      if (item !== null && typeof item === 'object' && empty === undefined) block(item, inner, head, sort);
       else text += `${head}${empty ?? valueText(item, inner)}\n`;
     }
     return;
@@ -210,7 +156,7 @@ function block(v: object, indent: string, lead: string, sort: boolean): void {
     if (value !== null && typeof value === 'object' && empty === undefined) {
       text += `${head}:\n`;
       // a sequence under a key is indented by two, as the `yaml` package does by default
-      sharedBlock(value, inner, inner, sort);
+      block(value, inner, inner, sort);
     } else {
       text += `${head}: ${empty ?? valueText(value, inner)}\n`;
     }

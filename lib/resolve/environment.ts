@@ -46,10 +46,10 @@ export function resolveEnv(w: Workload, report: Report): ResolvedEnv[] {
 }
 
 // The managed variables every variant of every workload carries: one frozen object each, shared by the model.
-export const HOME_ENV: ResolvedEnv = Object.freeze({ name: 'HOME', value: CACHE_DIR });
-export const XDG_ENV: ResolvedEnv = Object.freeze({ name: 'XDG_CACHE_HOME', value: CACHE_DIR });
-export const TORCH_ENV: ResolvedEnv = Object.freeze({ name: 'TORCH_HOME', value: `${CACHE_DIR}/torch` });
-export const NO_GPU_ENV: ResolvedEnv = Object.freeze({ name: 'NVIDIA_VISIBLE_DEVICES', value: 'void' });
+const HOME_ENV: ResolvedEnv = Object.freeze({ name: 'HOME', value: CACHE_DIR });
+const XDG_ENV: ResolvedEnv = Object.freeze({ name: 'XDG_CACHE_HOME', value: CACHE_DIR });
+const TORCH_ENV: ResolvedEnv = Object.freeze({ name: 'TORCH_HOME', value: `${CACHE_DIR}/torch` });
+const NO_GPU_ENV: ResolvedEnv = Object.freeze({ name: 'NVIDIA_VISIBLE_DEVICES', value: 'void' });
 
 export function managedEnv(w: Workload, gpu: boolean, ml: boolean): ResolvedEnv[] {
   // The root filesystem is read-only: point every cache at the writable cache mount.

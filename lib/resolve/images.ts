@@ -68,7 +68,7 @@ export function resolveServiceImage(app: AppSettings, w: Workload, bases: Map<Im
  * What a path under a folder is on disk, asked once per path per synth: many workloads share one build context
  * (the joined path is kept too, joining costs more than the lookup).
  */
-export type PathKind = (...parts: string[]) => 'folder' | 'file' | 'other' | 'missing';
+type PathKind = (...parts: string[]) => 'folder' | 'file' | 'other' | 'missing';
 
 export function pathKinds(): PathKind {
   const seen = new Map<string, ReturnType<PathKind>>();

@@ -11,7 +11,7 @@ import { ResolvedBaseImage, ResolvedManifest, ResolvedStack, ResolvedWorkload } 
 import type { Report } from './report';
 import { checkDerivedNames, checkHostPorts, dedupe, ordered } from './checks';
 import { imageName, resolveBaseImage, resolveServiceImage } from './images';
-import { resolveWorkload, withPool, workloadParts } from './variant';
+import { resolveWorkload, workloadParts } from './variant';
 import { checkDeclarations } from './declaration-checks';
 import { Stages } from './stages';
 
@@ -26,7 +26,7 @@ const NETWORK_ISOLATION = 'network-isolation';
  * @internal
  */
 export function resolve(decl: AppDeclaration): ResolvedStack {
-  return withPool(() => resolveApp(decl));
+  return resolveApp(decl);
 }
 
 function resolveApp(decl: AppDeclaration): ResolvedStack {

@@ -3,7 +3,6 @@
  */
 
 import { DRIVER_MAJOR_LABEL } from '../values/cuda-driver';
-import { deepFreeze } from '../internal/deep-freeze';
 import { GpuRequest } from '../values/gpu';
 import type { Profile } from '../declaration/profile';
 import { Workload } from '../declaration/workloads/workload';
@@ -15,16 +14,6 @@ export function gpuIn(w: Workload, p: Profile | undefined): GpuRequest | undefin
   const request = explicit ?? w.gpu;
   if (!request.takesGpus) return undefined;
   return explicit ?? p.gpuOverride ?? request;
-}
-
-export const schedulingOf = new WeakMap<Profile, Map<number | undefined, ResolvedContainer['scheduling']>>();
-
-export function sharedScheduling(p: Profile, minDriver: number | undefined): ResolvedContainer['scheduling'] {
-  let byDriver = schedulingOf.get(p);
-  if (!byDriver) schedulingOf.set(p, byDriver = new Map());
-  // a frozen copy: the preset's own objects stay the user's, and targets make their parts of it once
-  if (!byDriver.has(minDriver)) byDriver.set(minDriver, deepFreeze(JSON.parse(JSON.stringify(scheduling(p, minDriver)))));
-  return byDriver.get(minDriver);
 }
 
 /** What a GPU pod of profile `p` needs to schedule, from the profile's cluster preset. */

@@ -4,50 +4,22 @@
 
 import * as path from 'path';
 import { minDriverMajor } from '../values/cuda-driver';
-import { deepFreeze } from '../internal/deep-freeze';
 import { pathOf, show } from '../internal/errors';
 import { HealthCheckKind } from '../values/health-check';
 import type { AppDeclaration, AppSettings } from './app-declaration';
 import type { Profile } from '../declaration/profile';
-import type { KubernetesPolicy } from '../model/policy';
 import { Dependency } from '../declaration/workloads/dependency';
 import { Workload, portName } from '../declaration/workloads/workload';
 import { CACHE_DIR, MODELS_DIR, TMP_DIR } from '../model/paths';
 import { modelEgress } from './model-egress';
-import { ResolvedBaseImage, ResolvedContainer, ResolvedHealth, ResolvedWorkload } from '../model/model';
+import { ResolvedBaseImage, ResolvedContainer, ResolvedWorkload } from '../model/model';
 import type { Report } from './report';
 import { dedupe } from './checks';
 import { managedEnv, resolveEnv } from './environment';
 import { DEFAULT_COPY, dockerfileOf, imageRef } from './images';
 import { modelFetch } from './model-delivery';
-import { gpuIn, sharedScheduling } from './scheduling';
+import { gpuIn, scheduling } from './scheduling';
 
-/*
- * Equal parts of many workloads (an environment, a command, a health check) are one frozen object in the model, so
- * that a target makes its output for it once (targets/shared-parts.ts). The pool lives for one resolution.
- */
-let pool: Map<string, object> | undefined;
-
-export function interned<T extends object>(part: T): T {
-  const key = JSON.stringify(part);
-  const known = pool?.get(key) as T | undefined;
-  if (known !== undefined) return known;
-  pool?.set(key, deepFreeze(part));
-  return part;
-}
-
-/**
- * Runs `fn` with a fresh pool of shared parts, dropped afterwards.
- * @internal
- */
-export function withPool<T>(fn: () => T): T {
-  pool = new Map();
-  try {
-    return fn();
-  } finally {
-    pool = undefined;
-  }
-}
 
 export function resolveWorkload(
   app: AppSettings, decl: AppDeclaration, w: Workload, parts: WorkloadParts, p: Profile | undefined, base: ResolvedBaseImage | undefined,
@@ -57,7 +29,7 @@ export function resolveWorkload(
   const build = w.imageSource?.build;
   // dev conveniences (sources synced, reload, a debug port) are for services; a job runs its image as it is
   const dev = !!(p?.dev && build && w._kindSpec().kind !== 'job');
-  const env = interned([...parts.env, ...managedEnv(w, request !== undefined, !!build)]);
+  const env = ([...parts.env, ...managedEnv(w, request !== undefined, !!build)]);
   const ports = dev ? [...parts.ports, { name: 'debug', port: w.dev.debugPort ?? 5678, hostPort: w.dev.debugHostPort ?? 0, hostIp: '127.0.0.1' }] : parts.ports;
   let minDriver: number | undefined;
   if (request) {
@@ -84,7 +56,7 @@ export function resolveWorkload(
       args: { BASE_IMAGE: base!.ref },
       target: dev ? 'dev' : 'runtime',
     } : undefined,
-    command: dev ? interned([...(w.dev.command ?? w.command ?? [])]) : (w.command ? interned([...w.command]) : undefined),
+    command: dev ? ([...(w.dev.command ?? w.command ?? [])]) : (w.command ? ([...w.command]) : undefined),
     env,
     ports,
     volumes: parts.volumes,
@@ -116,8 +88,8 @@ export function resolveWorkload(
         const t = byName.get(d.name)!;
         return { service: t.name, key: keyOf(t.name, p?.name), healthy: t.healthCheck !== undefined, job: t._kindSpec().kind === 'job' };
       }),
-    scheduling: request ? sharedScheduling(p!, minDriver) : undefined,
-    policies: w.policies.length ? [...decl.policies, ...w.policies] : appPolicies(decl),
+    scheduling: request ? scheduling(p!, minDriver) : undefined,
+    policies: w.policies.length ? [...decl.policies, ...w.policies] : decl.policies,
     composeOverrides: w._overrides.compose.length ? w._overrides.compose.filter((o) => o.profile === undefined || o.profile === p?.name).map((o) => o.patch) : NONE,
     kubernetesOverrides: w._overrides.kubernetes.length ? w._overrides.kubernetes.filter((o) => !p || o.profile === undefined || o.profile === p.name).map((o) => ({ ...o })) : NONE,
   };
@@ -133,7 +105,7 @@ export function resolveWorkload(
 }
 
 /** What every variant of a workload shares: resolved once per workload, and one object in the model. */
-export type WorkloadParts = Pick<ResolvedContainer, 'path' | 'env' | 'ports' | 'volumes' | 'scratch' | 'secrets' | 'autoscaling' | 'metrics'
+type WorkloadParts = Pick<ResolvedContainer, 'path' | 'env' | 'ports' | 'volumes' | 'scratch' | 'secrets' | 'autoscaling' | 'metrics'
   | 'egress' | 'ingressFrom' | 'drain' | 'health' | 'shmMiB' | 'memoryRequestMiB' | 'memoryLimitMiB'>;
 
 /** The parts of `w` that do not depend on the profile (its declared environment without the managed variables). */
@@ -154,7 +126,7 @@ export function workloadParts(w: Workload, isolated: boolean, report: Report): W
       readOnly: v.readOnly ?? false, storageClassName: v.storageClassName,
       perPod: !!w.model.s3 && v.path === MODELS_DIR && replicated && spec.kind === 'service',
     })),
-    scratch: interned([TMP_DIR, CACHE_DIR, ...w.writablePaths]),
+    scratch: ([TMP_DIR, CACHE_DIR, ...w.writablePaths]),
     // the managed variables hold no secret: the declared ones are all
     secrets: dedupe(env.flatMap((e) => (e.secret ? [e.secret] : [])), (x) => x.path),
     autoscaling: w.autoscaling ? {
@@ -171,7 +143,7 @@ export function workloadParts(w: Workload, isolated: boolean, report: Report): W
     egress: modelEgress(w, w.egress.length ? w.egress.map((e) => ({ cidr: e.cidr, port: e.port, protocol: e.protocol ?? 'TCP' })) : NONE, isolated, report),
     ingressFrom: w.ingressFrom.length ? w.ingressFrom.map((s) => ({ ...s })) : NONE,
     drain: drain ? { timeoutSeconds: drain.timeout, preStopSeconds: drain.preStop, graceSeconds: drain.grace } : undefined,
-    health: hc ? interned<ResolvedHealth>({
+    health: hc ? ({
       kind: hc.kind === HealthCheckKind.HTTP ? 'http' : 'command',
       path: hc.path,
       livenessPath: hc.livenessPath,
@@ -186,14 +158,5 @@ export function workloadParts(w: Workload, isolated: boolean, report: Report): W
   };
 }
 
-// The model of a large app holds tens of thousands of variants; what is the same in many of them is one object.
-// The model is read-only: NONE is frozen, so a target that wrote into a shared part would fail loudly.
+// The empty list of every workload that has none; frozen, as the model is read-only.
 const NONE = Object.freeze([]) as unknown as never[];
-export const policiesOf = new WeakMap<AppDeclaration, KubernetesPolicy[]>();
-export const schedulingOf = new WeakMap<Profile, Map<number | undefined, ResolvedContainer['scheduling']>>();
-
-export function appPolicies(decl: AppDeclaration): KubernetesPolicy[] {
-  let out = policiesOf.get(decl);
-  if (!out) policiesOf.set(decl, out = [...decl.policies]);
-  return out;
-}

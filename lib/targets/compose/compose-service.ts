@@ -2,9 +2,7 @@ import type { Service as ComposeService } from '../../../imports/compose-spec';
 import { Cpu } from '../../values/cpu';
 import { GpuKind } from '../../values/gpu';
 import { ResolvedEnv, ResolvedHealth, ResolvedWorkload, assertNever } from '../../model/model';
-import { sharedPart } from '../../internal/yaml-output';
 import { dockerfileIn } from '../dockerfile-path';
-import { sharedBy, sharedByKey } from '../shared-parts';
 
 /** Where Compose reads secret files from, relative to the app's root directory; git ignores it. */
 export const SECRETS_SOURCE_DIR = '.secrets';
@@ -88,33 +86,28 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
   return s;
 }
 
-// The parts most services have the same are made once and shared (shared-parts.ts): the resolver makes one object
-// of equal environments, commands, scratch paths and health checks, and the rest are made from the values they hold.
-const CAP_DROP = sharedPart(['ALL']);
-const SECURITY_OPT = sharedPart(['no-new-privileges:true']);
-const strings = sharedBy((xs: readonly string[]) => [...xs]);
-// lists made here from a few values (a profile, the exposed ports): shared by their JSON
-const stringList = sharedByKey((xs: readonly string[]) => JSON.stringify(xs), (xs: readonly string[]) => [...xs]);
-const environment = sharedBy((env: readonly ResolvedEnv[]) => Object.fromEntries(env.map((e) => [e.name, e.value])));
-const buildArgs = sharedByKey((args: Readonly<Record<string, string>>) => JSON.stringify(args), (args: Readonly<Record<string, string>>) => ({ ...args }));
-const healthcheck = sharedBy((h: ResolvedHealth) => ({
+// Parts of a service, each a fresh copy: the output never shares an object with the model.
+const CAP_DROP = ['ALL'];
+const SECURITY_OPT = ['no-new-privileges:true'];
+const strings = (xs: readonly string[]) => [...xs];
+const stringList = (xs: readonly string[]) => [...xs];
+const environment = (env: readonly ResolvedEnv[]) => Object.fromEntries(env.map((e) => [e.name, e.value]));
+const buildArgs = (args: Readonly<Record<string, string>>) => ({ ...args });
+const healthcheck = (h: ResolvedHealth) => ({
   test: ['CMD', ...h.command],
   interval: `${h.intervalSeconds}s`,
   timeout: '5s',
   retries: 3,
   start_period: `${h.startupSeconds}s`,
-}));
-const resources = sharedByKey(
-  (w: ResolvedWorkload) => JSON.stringify([w.cpuRequestMillis, w.memoryRequestMiB, w.cpuLimitMillis, w.memoryLimitMiB, w.gpu ?? null]),
-  (w: ResolvedWorkload) => ({
-    limits: { cpus: Cpu.millis(w.cpuLimitMillis).toCpus(), memory: mebibytes(w.memoryLimitMiB) },
-    reservations: {
-      cpus: Cpu.millis(w.cpuRequestMillis).toCpus(),
-      memory: mebibytes(w.memoryRequestMiB),
-      ...(w.gpu ? { devices: [gpuDevice(w)] } : {}),
-    },
-  }),
-);
+});
+const resources = (w: ResolvedWorkload) => ({
+  limits: { cpus: Cpu.millis(w.cpuLimitMillis).toCpus(), memory: mebibytes(w.memoryLimitMiB) },
+  reservations: {
+    cpus: Cpu.millis(w.cpuRequestMillis).toCpus(),
+    memory: mebibytes(w.memoryRequestMiB),
+    ...(w.gpu ? { devices: [gpuDevice(w)] } : {}),
+  },
+});
 
 /**
  * The one-shot service that fetches a workload's model into its volume before the workload starts: the same image

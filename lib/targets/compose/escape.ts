@@ -1,5 +1,3 @@
-import { isSharedPart, sharedPart } from '../../internal/yaml-output';
-
 /**
  * Compose interpolates `$VAR` and `${VAR}` in every string value of a Compose file, and reads `$$` as one `$`.
  * Doubling every `$` makes each value reach the container exactly as declared.
@@ -8,9 +6,6 @@ import { isSharedPart, sharedPart } from '../../internal/yaml-output';
 export function escapeComposeValue(value: string): string {
   return value.replace(/\$/g, '$$$$');
 }
-
-// A shared part (frozen, held by many services) is escaped once.
-const escapedParts = new WeakMap<object, unknown>();
 
 /**
  * The Compose document with every string value (not key) escaped: a copy of each part that holds a `$`, the same
@@ -24,16 +19,6 @@ export function escapeComposeStrings<T>(doc: T): T {
 function walk(v: unknown): unknown {
   if (typeof v === 'string') return v.includes('$') ? escapeComposeValue(v) : v;
   if (v === null || typeof v !== 'object') return v;
-  if (isSharedPart(v)) {
-    let out = escapedParts.get(v);
-    if (out === undefined) {
-      out = escapeParts(v);
-      // the escaped copy is held by the same services: shared too
-      if (out !== v) sharedPart(out as object);
-      escapedParts.set(v, out);
-    }
-    return out;
-  }
   return escapeParts(v);
 }
 

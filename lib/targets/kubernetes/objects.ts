@@ -1,8 +1,6 @@
 import { ResolvedStack, ResolvedWorkload, assertNever } from '../../model/model';
-import { sharedPart } from '../../internal/yaml-output';
 import { selectorLabels, workloadLabels } from './labels';
 import { mebibytes, podSpec } from './pod-spec';
-import { sharedByKey } from '../shared-parts';
 
 /** A Kubernetes object or part of one, as plain JSON (field names as the API spells them). */
 type K8s = Record<string, any>;
@@ -14,9 +12,8 @@ type K8s = Record<string, any>;
  * @internal
  */
 export function workloadObjects(stack: ResolvedStack, w: ResolvedWorkload): Array<Record<string, any>> {
-  // the labels and the selector come back in several objects of the file: their text is made once per indent
-  const labels = sharedPart(workloadLabels(stack.name, w));
-  const selector = sharedPart(selectorLabels(w));
+  const labels = workloadLabels(stack.name, w);
+  const selector = selectorLabels(w);
   const meta = (name: string) => (stack.namespace ? { labels, name, namespace: stack.namespace } : { labels, name });
   const claims = () => w.volumes.filter((v) => !v.perPod).map((v) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim',  metadata: meta(v.claim), spec: claimSpec(v) }));
   const template = { metadata: { labels }, spec: podSpec(w, { claims: w.kind !== 'stateful' }) };
@@ -83,21 +80,14 @@ function fixedReplicas(w: ResolvedWorkload & { replicas: number }): number | und
   return w.autoscaling ? undefined : w.replicas;
 }
 
-// Parts most workloads have the same, made once (see shared-parts.ts).
-const RECREATE = sharedPart({ type: 'Recreate' });
-const ROLLING_UPDATE = sharedPart({ type: 'RollingUpdate' });
-const claimSpec = sharedByKey(
-  (v: ResolvedWorkload['volumes'][number]) => JSON.stringify([v.sizeMiB, v.storageClassName ?? null]),
-  (v: ResolvedWorkload['volumes'][number]): K8s => ({
-    accessModes: ['ReadWriteOnce'],
-    storageClassName: v.storageClassName,
-    resources: { requests: { storage: mebibytes(v.sizeMiB) } },
-  }),
-);
-const servicePorts = sharedByKey(
-  (ports: ResolvedWorkload['ports']) => JSON.stringify(ports.map((p) => [p.name, p.port])),
-  (ports: ResolvedWorkload['ports']) => ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: 'TCP' })),
-);
+const RECREATE = { type: 'Recreate' };
+const ROLLING_UPDATE = { type: 'RollingUpdate' };
+const claimSpec = (v: ResolvedWorkload['volumes'][number]): K8s => ({
+  accessModes: ['ReadWriteOnce'],
+  storageClassName: v.storageClassName,
+  resources: { requests: { storage: mebibytes(v.sizeMiB) } },
+});
+const servicePorts = (ports: ResolvedWorkload['ports']) => ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: 'TCP' }));
 
 /**
  * The kind of the object that runs a workload's pods.

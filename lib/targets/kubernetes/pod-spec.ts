@@ -2,8 +2,6 @@ import { Cpu } from '../../values/cpu';
 import { SECRETS_DIR } from '../../values/env';
 import { ResolvedEnv, ResolvedHealth, ResolvedScheduling, ResolvedWorkload } from '../../model/model';
 import { CACHE_DIR, SHM_DIR, TMP_DIR } from '../../model/paths';
-import { sharedPart } from '../../internal/yaml-output';
-import { sharedBy, sharedByKey } from '../shared-parts';
 
 /** A Kubernetes object or part of one, as plain JSON (field names as the API spells them). */
 type K8s = Record<string, any>;
@@ -64,7 +62,7 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): K8s 
     ports: containerPorts(w.ports),
     resources: containerResources(w),
     securityContext: containerSecurity(w.user),
-    volumeMounts: volumeMounts(mounts),
+    volumeMounts: mounts,
     ...(w.health && w.kind !== 'job' ? probes(w.health) : {}),
     // endpoints stop routing to the pod while it still serves; then the server drains within its own timeout
     ...(w.drain && w.drain.preStopSeconds > 0 ? { lifecycle: { preStop: { exec: { command: ['sleep', String(w.drain.preStopSeconds)] } } } } : {}),
@@ -115,36 +113,23 @@ export function podSpec(w: ResolvedWorkload, options: { claims: boolean }): K8s 
   };
 }
 
-// The parts most pods have the same are made once and shared (shared-parts.ts): the resolver makes one object of
-// equal environments, commands and health checks, and the rest are made from the numbers they hold.
-const containerArgs = sharedBy((command: readonly string[]) => command.map(escapeExpansion));
-const containerEnv = sharedBy((env: readonly ResolvedEnv[]) => env.map((e) => ({ name: e.name, value: escapeExpansion(e.value) })));
-const containerPorts = sharedByKey(
-  // keys as JSON: no two different inputs share one
-  (ports: ResolvedWorkload['ports']) => JSON.stringify(ports.map((p) => [p.name, p.port])),
-  (ports: ResolvedWorkload['ports']) => ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
-);
-const containerResources = sharedByKey(
-  (w: ResolvedWorkload) => JSON.stringify([w.cpuRequestMillis, w.memoryRequestMiB, w.cpuLimitMillis, w.memoryLimitMiB, w.gpu?.resourceName, w.gpu?.count]),
-  (w: ResolvedWorkload) => {
-    const limits: Record<string, string | number> = {
-      cpu: Cpu.millis(w.cpuLimitMillis).toQuantity(),
-      memory: mebibytes(w.memoryLimitMiB),
-    };
-    if (w.gpu) limits[w.gpu.resourceName] = w.gpu.count;
-    return {
-      requests: { cpu: Cpu.millis(w.cpuRequestMillis).toQuantity(), memory: mebibytes(w.memoryRequestMiB) },
-      limits,
-    };
-  },
-);
-// Volume names and mount paths are the same in most pods (data-0, scratch-0 at /tmp); claim names are not.
-const volumeMounts = sharedByKey((mounts: K8s[]) => JSON.stringify(mounts), (mounts: K8s[]) => mounts);
-const emptyDirVolume = sharedByKey(
-  (name: string, sizeLimit?: string, medium?: string) => JSON.stringify([name, sizeLimit ?? null, medium ?? null]),
-  (name: string, sizeLimit?: string, medium?: string): K8s => ({ name, emptyDir: { ...(medium ? { medium } : {}), ...(sizeLimit ? { sizeLimit } : {}) } }),
-);
-const containerSecurity = sharedByKey(String, (user: number) => ({
+// Parts of a pod, each made from the model afresh.
+const containerArgs = (command: readonly string[]) => command.map(escapeExpansion);
+const containerEnv = (env: readonly ResolvedEnv[]) => env.map((e) => ({ name: e.name, value: escapeExpansion(e.value) }));
+const containerPorts = (ports: ResolvedWorkload['ports']) => ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' }));
+const containerResources = (w: ResolvedWorkload) => {
+  const limits: Record<string, string | number> = {
+    cpu: Cpu.millis(w.cpuLimitMillis).toQuantity(),
+    memory: mebibytes(w.memoryLimitMiB),
+  };
+  if (w.gpu) limits[w.gpu.resourceName] = w.gpu.count;
+  return {
+    requests: { cpu: Cpu.millis(w.cpuRequestMillis).toQuantity(), memory: mebibytes(w.memoryRequestMiB) },
+    limits,
+  };
+};
+const emptyDirVolume = (name: string, sizeLimit?: string, medium?: string): K8s => ({ name, emptyDir: { ...(medium ? { medium } : {}), ...(sizeLimit ? { sizeLimit } : {}) } });
+const containerSecurity = (user: number) => ({
   allowPrivilegeEscalation: false,
   readOnlyRootFilesystem: true,
   runAsNonRoot: true,
@@ -152,14 +137,14 @@ const containerSecurity = sharedByKey(String, (user: number) => ({
   runAsGroup: user,
   capabilities: { drop: ['ALL'] },
   seccompProfile: { type: 'RuntimeDefault' },
-}));
-const podSecurity = sharedByKey(String, (user: number) => ({
+});
+const podSecurity = (user: number) => ({
   runAsNonRoot: true,
   runAsUser: user,
   runAsGroup: user,
   fsGroup: user,
   seccompProfile: { type: 'RuntimeDefault' },
-}));
+});
 
 /**
  * Kubernetes expands `$(VAR)` in command, args and env values, and reads `$$` as one `$`: doubling every `$`
@@ -176,22 +161,19 @@ function secretSources(secrets: ResolvedWorkload['secrets']): K8s[] {
   return [...bySecret].map(([name, items]) => ({ secret: { name, items } }));
 }
 
-/**
- * Runtime class, tolerations, node selector and node affinity of a GPU pod, from its cluster preset (one object per
- * profile and driver floor in the model: made once for each, its parts shared).
- */
-const gpuScheduling = sharedBy((s: ResolvedScheduling): K8s => {
+/** Runtime class, tolerations, node selector and node affinity of a GPU pod, from its cluster preset. */
+const gpuScheduling = (s: ResolvedScheduling): K8s => {
   const nodeAffinity: K8s = {
     ...(s.required.length ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: s.required.map((r) => ({ ...r })) }] } } : {}),
     ...(s.preferred.length ? { preferredDuringSchedulingIgnoredDuringExecution: s.preferred.map((p) => ({ weight: p.weight, preference: { matchExpressions: [{ ...p.requirement }] } })) } : {}),
   };
   return {
     ...(s.runtimeClassName ? { runtimeClassName: s.runtimeClassName } : {}),
-    ...(s.tolerations.length ? { tolerations: sharedPart(s.tolerations.map((t) => ({ key: t.key, operator: t.operator ?? 'Exists', ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }))) } : {}),
-    ...(Object.keys(s.nodeSelector).length ? { nodeSelector: sharedPart({ ...s.nodeSelector }) } : {}),
-    ...(Object.keys(nodeAffinity).length ? { affinity: sharedPart({ nodeAffinity }) } : {}),
+    ...(s.tolerations.length ? { tolerations: s.tolerations.map((t) => ({ key: t.key, operator: t.operator ?? 'Exists', ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect })) } : {}),
+    ...(Object.keys(s.nodeSelector).length ? { nodeSelector: { ...s.nodeSelector } } : {}),
+    ...(Object.keys(nodeAffinity).length ? { affinity: { nodeAffinity } } : {}),
   };
-});
+};
 
 /**
  * The driver check of presets without GFD labels: a fixed program, run in the workload's own image with the same
@@ -220,9 +202,9 @@ export const DRIVER_CHECK_PROGRAM = [
 ].join('\n');
 
 /** The probes of a health check (one object for equal checks in the model: made once for each, each probe shared). */
-const probes = sharedBy((h: ResolvedHealth): K8s => {
+const probes = (h: ResolvedHealth): K8s => {
   // keys in sorted order, as the manifest is written
-  const probe = (path: string | undefined, failureThreshold: number): K8s => sharedPart(h.kind === 'http'
+  const probe = (path: string | undefined, failureThreshold: number): K8s => (h.kind === 'http'
     ? { failureThreshold, httpGet: { path, port: h.port! }, periodSeconds: h.intervalSeconds, timeoutSeconds: 5 }
     : { exec: { command: [...h.command] }, failureThreshold, periodSeconds: h.intervalSeconds, timeoutSeconds: 5 });
   return {
@@ -231,7 +213,7 @@ const probes = sharedBy((h: ResolvedHealth): K8s => {
     // Liveness and readiness start only once this succeeds, so slow model loading is not mistaken for a hang.
     startupProbe: probe(h.path, Math.ceil(h.startupSeconds / h.intervalSeconds)),
   };
-});
+};
 
 /** A binary quantity in the largest whole unit, e.g. `4Gi` or `512Mi`. */
 export function mebibytes(mib: number): string {

@@ -2,7 +2,9 @@ import type { KubernetesPolicy } from '../../../model/policy';
 
 /*
  * The policies this library ships build their objects from checked inputs, and the tests validate what they build,
- * for each of their options, against the Kubernetes OpenAPI schema and the CRDs (test/policy-validation.test.ts). At
+ * for every combination of their options (each choice, and a boundary value of each number), against the Kubernetes
+ * OpenAPI schema and the CRDs, with every pod checked against the restricted profile
+ * (test/policy-validation.test.ts, "every option combination"). This is the one place that says so. At
  * synth only the objects and pod-template patches of other policies are validated, so an app that uses only these
  * does not load kubernetes-models (about 120 ms of the repository's synth where that was measured).
  */
