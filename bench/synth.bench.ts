@@ -123,8 +123,6 @@ function writeFloorAtomically(dir: string, n: number): void {
  */
 function runUnrendered(n: number, root: string): void {
   const app = declare(n, root);
-  // as synth() does for a large app: the writer's thread boots while the app is resolved
-  (require('../lib/synth/file-ops') as typeof import('../lib/synth/file-ops')).startWriterEarly();
   app._resolve();
   writeFloorAtomically(path.join(root, 'dist'), n);
 }

@@ -10,7 +10,6 @@ import type { ResolvedStack } from '../model/model';
 import { renderStack, resolve } from '../resolve/resolver';
 import { OUTPUT_MARKER, OUTPUT_MARKER_CONTENT, outputFolderProblem } from '../synth/output-guard';
 import { WriteSummary, writeAtomically } from '../synth/atomic-writer';
-import { discardEarlyWriter, startWriterEarly } from '../synth/file-ops';
 import type { KubernetesPolicy } from '../model/policy';
 import type { TargetFiles } from '../targets/registry';
 import { contentText } from '../targets/target';
@@ -83,9 +82,6 @@ export interface MlAppProps {
    */
   readonly cuda?: string;
 }
-
-/** Past this many workloads, synth starts its background writer before resolving (see synth()). */
-const EARLY_WRITER_WORKLOADS = 50;
 
 const REGISTRY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
@@ -203,17 +199,6 @@ export class MlApp extends Construct {
    */
   public synth(): SynthSummary {
     const workloads = workloadsOf(this);
-    // On the built-in profiles a workload makes four files or more, so a large app writes on the background thread:
-    // started now, it boots while the app is resolved and rendered (discarded below if no write took it).
-    if (workloads.length > EARLY_WRITER_WORKLOADS) startWriterEarly();
-    try {
-      return this.synthTo(workloads);
-    } finally {
-      discardEarlyWriter();
-    }
-  }
-
-  private synthTo(workloads: ReturnType<typeof workloadsOf>): SynthSummary {
     const stack = this._resolve();
     const protectedPaths = [
       // many workloads share a build context: each is resolved once

@@ -123,33 +123,11 @@ function stopThread(t: Thread): void {
   t.errors.close();
 }
 
-// A thread started ahead of its first change (see startWriterEarly()).
-let early: Thread | undefined;
-
-/**
- * Starts the background thread now, so that it boots (tens of milliseconds) while the caller still resolves and
- * renders; the next fileOps() that moves to the background takes it. discardEarlyWriter() stops it when none does.
- * @internal
- */
-export function startWriterEarly(): void {
-  early ??= startThread();
-}
-
-/**
- * Stops a thread startWriterEarly() started and no write took (a small output, or a synth that failed first).
- * @internal
- */
-export function discardEarlyWriter(): void {
-  if (early) stopThread(early);
-  early = undefined;
-}
-
 /**
  * Changes done by one background thread, in call order (a folder is made before its files).
  */
 function backgroundOps(): FileOps {
-  const thread = early ?? startThread();
-  early = undefined;
+  const thread = startThread();
   const { worker, state } = thread;
   let batch: { ops: unknown[]; kib: number } = { ops: [], kib: 0 };
   // a batch is posted with the size of its content, and waits while too much is already on its way
