@@ -1,7 +1,6 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { statefulGpuApp } from './apps/stateful-gpu';
-import { tempRoot } from './helpers/fixture';
+import { readTree, tempRoot } from './helpers/fixture';
 import { Target, desiredReplicas } from './helpers/hpa';
 import { Prometheus, exporter } from './helpers/prometheus';
 import { k8sObjects } from './helpers/validate';
@@ -21,18 +20,7 @@ import { k8sObjects } from './helpers/validate';
 const ROOT = path.join(__dirname, '..');
 
 /** The files under dist/ as committed (test/dist.test.ts proves they are what synth writes). */
-function distFiles(): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(path.relative(path.join(ROOT, 'dist'), p), fs.readFileSync(p, 'utf8'));
-    }
-  };
-  walk(path.join(ROOT, 'dist'));
-  return out;
-}
+const distFiles = () => readTree(path.join(ROOT, 'dist'));
 
 interface Pod {
   readonly name: string;

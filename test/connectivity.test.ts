@@ -1,9 +1,8 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { buildStack } from '../apps/stack';
 import { EnvValue, MlApp, ModelSource, NetworkIsolationPolicy, Workload } from '../lib';
 import { statefulGpuApp } from './apps/stateful-gpu';
-import { mlService, newApp, tempRoot } from './helpers/fixture';
+import { mlService, newApp, readTree, tempRoot } from './helpers/fixture';
 import { Endpoint, Namespace, allowed, inCidr } from './helpers/network-policy';
 import { k8sObjects } from './helpers/validate';
 
@@ -83,18 +82,8 @@ function declaredEdges(app: MlApp, profileWorkloads: Set<string>, all: Actor[]):
 
 interface Case { readonly name: string; readonly app: MlApp; readonly files: Map<string, string> }
 
-function distFiles(): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(path.relative(path.join(ROOT, 'dist'), p), fs.readFileSync(p, 'utf8'));
-    }
-  };
-  walk(path.join(ROOT, 'dist'));
-  return out;
-}
+/** The files under dist/ as committed (test/dist.test.ts proves they are what synth writes). */
+const distFiles = () => readTree(path.join(ROOT, 'dist'));
 
 const second = statefulGpuApp(tempRoot());
 const cases: Case[] = [

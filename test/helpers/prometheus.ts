@@ -4,6 +4,7 @@ import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { freePort } from '../../scripts/cluster/control-plane';
 
 /*
  * A real Prometheus (Debian's `prometheus`, installed by scripts/install-test-deps.sh) on a free loopback port, with
@@ -13,16 +14,6 @@ import * as path from 'path';
 
 export const PROMETHEUS = '/usr/bin/prometheus';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** An exporter on loopback whose /metrics body is whatever `body()` returns at scrape time. */
 export async function exporter(body: () => string): Promise<{ port: number; close: () => Promise<void> }> {
