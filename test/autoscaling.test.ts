@@ -1,9 +1,12 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { statefulGpuApp } from './apps/stateful-gpu';
 import { readTree, tempRoot } from './helpers/fixture';
 import { Target, desiredReplicas } from './helpers/hpa';
 import { Prometheus, exporter } from './helpers/prometheus';
-import { k8sObjects } from './helpers/validate';
+import { k8sObjects, parseStream } from './helpers/validate';
 
 /*
  * What the emitted autoscalers do, executed: every query of every emitted KEDA ScaledObject runs in a real
@@ -52,11 +55,38 @@ interface Scenario {
   readonly app: string;
   readonly profile: string;
   readonly files: Map<string, string>;
+  /** The objects as they are applied, when a Kustomize overlay moved them; else those of `files`. */
+  readonly applied?: any[];
+  /** Namespaces where namesakes of the workload run too (busy), beside `<namespace>-staging`. */
+  readonly namesakesIn?: string[];
 }
 
+/**
+ * The objects of a profile folder as `kubectl kustomize` renders them through an overlay that moves them to
+ * `namespace` with the folder's namespace-scope transformer, as docs/production-kubernetes.md says to.
+ */
+function overlaid(files: Map<string, string>, profile: string, namespace: string): any[] {
+  const kubectl = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => fs.existsSync(p));
+  if (!kubectl) throw new Error('kubectl is not installed: this test renders a Kustomize overlay with kubectl kustomize');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-ml-overlay-'));
+  for (const [f, text] of files) {
+    if (!f.startsWith(`k8s/${profile}/`)) continue;
+    fs.mkdirSync(path.dirname(path.join(work, f)), { recursive: true });
+    fs.writeFileSync(path.join(work, f), text);
+  }
+  fs.mkdirSync(path.join(work, 'prod'));
+  fs.writeFileSync(path.join(work, 'prod/kustomization.yaml'), `resources: [../k8s/${profile}]\nnamespace: ${namespace}\ntransformers: [../k8s/${profile}/namespace-scope]\n`);
+  return parseStream(execFileSync(kubectl, ['kustomize', path.join(work, 'prod')], { encoding: 'utf8' }));
+}
+
+const second = statefulGpuApp(tempRoot()).synthFiles();
 const scenarios: Scenario[] = [
   { app: 'the repository stack (dist/)', profile: 'gpu', files: distFiles() },
-  { app: 'a GPU StatefulService on GKE (test/apps/stateful-gpu.ts)', profile: 'gke', files: statefulGpuApp(tempRoot()).synthFiles() },
+  { app: 'a GPU StatefulService on GKE (test/apps/stateful-gpu.ts)', profile: 'gke', files: second },
+  {
+    app: 'the same, moved by a Kustomize overlay to namespace ranking-prod', profile: 'gke', files: second,
+    applied: overlaid(second, 'gke', 'ranking-prod'), namesakesIn: ['ranking'],
+  },
 ];
 
 let prometheus: Prometheus;
@@ -113,8 +143,8 @@ async function run(scaled: any, controller: any, gpus: number, load: Load, other
   return counts;
 }
 
-describe.each(scenarios)('GPU autoscaling of $app, profile $profile, executed', ({ files, profile }) => {
-  const objects = k8sObjects(files).filter(({ file }) => file.startsWith(`k8s/${profile}/`)).map(({ obj }) => obj);
+describe.each(scenarios)('GPU autoscaling of $app, profile $profile, executed', ({ files, profile, applied, namesakesIn }) => {
+  const objects = applied ?? k8sObjects(files).filter(({ file }) => file.startsWith(`k8s/${profile}/`)).map(({ obj }) => obj);
   const scaledObjects = objects.filter((o) => o.kind === 'ScaledObject');
   const controllerOf = (so: any) => objects.find((o) => o.kind === so.spec.scaleTargetRef.kind && o.metadata.name === so.spec.scaleTargetRef.name);
   const gpusOf = (c: any) => Number(c.spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']);
@@ -131,7 +161,7 @@ describe.each(scenarios)('GPU autoscaling of $app, profile $profile, executed', 
       name: j.kind === 'Job' ? `${j.metadata.name}-${SUFFIXES[0]}` : `${j.metadata.name}-29012345-${SUFFIXES[1]}`,
       namespace: ns, container: j.metadata.labels['app.kubernetes.io/instance'], gpus: 1, serves: false,
     }));
-    const elsewhere = podsOf(c.kind, name, `${ns}-staging`, 3, gpus);
+    const elsewhere = [`${ns}-staging`, ...(namesakesIn ?? [])].flatMap((n) => podsOf(c.kind, name, n, 3, gpus));
     // a sibling whose name starts with the workload's (a canary), in the same namespace
     const canary = podsOf(c.kind, `${name}-canary`, ns, 2, gpus);
     return [...jobs, ...elsewhere, ...canary].map((p) => ({ ...p, util: 100, inFlight: 1000 }));
