@@ -4,13 +4,12 @@
  * like any cdk8s manifest and the benchmark can check the library against plain cdk8s-plus byte for byte. It is a
  * fast path: the `yaml` package builds a document model per call and dominated synth time at hundreds of services.
  * A document holding a string the fast path does not cover (a non-ASCII or control character, a document marker,
- * a line break in a key or around spaces) is written by the `yaml` package itself, loaded only then. test/yaml-output.test.ts compares
- * both on generated documents.
+ * a line break in a key or around spaces) is written by the `yaml` package itself, loaded only then.
+ * test/yaml-output.test.ts compares both on generated documents.
  *
  * One departure from cdk8s: a string that YAML 1.2 reads as an octal number ('0o17') is quoted, because Compose
  * and Kustomize read YAML 1.2, where the 1.1 schema would leave it plain.
  */
-
 
 /** Options of the emitter. */
 export interface YamlOptions {

@@ -45,7 +45,7 @@ export function resolveEnv(w: Workload, report: Report): ResolvedEnv[] {
   return Object.keys(declared).map((n) => out.get(n)!);
 }
 
-// The managed variables every variant of every workload carries: one frozen object each, shared by the model.
+// The managed variables every variant of every workload carries, frozen: the model is read-only.
 const HOME_ENV: ResolvedEnv = Object.freeze({ name: 'HOME', value: CACHE_DIR });
 const XDG_ENV: ResolvedEnv = Object.freeze({ name: 'XDG_CACHE_HOME', value: CACHE_DIR });
 const TORCH_ENV: ResolvedEnv = Object.freeze({ name: 'TORCH_HOME', value: `${CACHE_DIR}/torch` });

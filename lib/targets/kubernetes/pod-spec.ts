@@ -201,7 +201,7 @@ export const DRIVER_CHECK_PROGRAM = [
   'print(f"driver check: NVIDIA driver {m.group(0)} runs this image (needs {need} or newer)")',
 ].join('\n');
 
-/** The probes of a health check (one object for equal checks in the model: made once for each, each probe shared). */
+/** The probes of a health check. */
 const probes = (h: ResolvedHealth): K8s => {
   // keys in sorted order, as the manifest is written
   const probe = (path: string | undefined, failureThreshold: number): K8s => (h.kind === 'http'
