@@ -1,10 +1,8 @@
 import { show } from '../internal/errors';
 import type { Workload } from '../declaration/workloads/workload';
 import type { ResolvedContainer } from '../model/model';
-
-type Report = (scope: Workload, message: string) => void;
-
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+import { isIPv4Cidr } from '../values/production';
+import type { Report } from './report';
 
 /**
  * The egress a workload needs to fetch its model from an endpoint outside the app (a URL), added to what it declares.
@@ -18,9 +16,8 @@ export function modelEgress(w: Workload, declared: ResolvedContainer['egress'], 
   if (typeof endpoint !== 'string') return declared;
   const url = new URL(endpoint);
   const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-  const ip = IPV4.exec(url.hostname);
-  if (ip && ip.slice(1).every((o) => Number(o) <= 255)) {
-    const cidr = `${url.hostname}/32`;
+  const cidr = `${url.hostname}/32`;
+  if (isIPv4Cidr(cidr)) {
     if (declared.some((e) => e.cidr === cidr && e.port === port && e.protocol === 'TCP')) return declared;
     return [...declared, { cidr, port, protocol: 'TCP' }];
   }

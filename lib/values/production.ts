@@ -107,10 +107,18 @@ export interface IngressSource {
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const METRIC = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
+/**
+ * Whether `cidr` is an IPv4 address range, `a.b.c.d/n`.
+ * @internal
+ */
+export function isIPv4Cidr(cidr: unknown): cidr is string {
+  const m = typeof cidr === 'string' ? CIDR.exec(cidr) : null;
+  return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+}
+
 /** @internal */
 export function checkCidr(scope: IConstruct, what: string, cidr: unknown): boolean {
-  const m = typeof cidr === 'string' ? CIDR.exec(cidr) : null;
-  if (m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32) return true;
+  if (isIPv4Cidr(cidr)) return true;
   return problem(scope, `${what} ${show(cidr)} is not an IPv4 CIDR: use e.g. '10.0.0.0/8' or '0.0.0.0/0'`);
 }
 
