@@ -195,6 +195,27 @@ export const bakeTargets = (name: string) => `    "${name}-cpu": {
       }
     }`;
 
+export const devBakeTarget = (name: string) => `    "${name}-dev": {
+      "context": "services/svc",
+      "dockerfile": "../../dist/docker/images/${name}/Dockerfile",
+      "target": "dev",
+      "args": {
+        "BASE_IMAGE": "ml-base-cpu:2.4-py3.10"
+      },
+      "contexts": {
+        "ml-base-cpu:2.4-py3.10": "target:ml-base-cpu"
+      },
+      "tags": [
+        "${name}:0.1.0-2.4-py3.10-dev"
+      ],
+      "labels": {
+        "org.opencontainers.image.title": "${name}",
+        "org.opencontainers.image.version": "0.1.0-2.4-py3.10-dev",
+        "org.opencontainers.image.description": "${name} (dev stage) on ml-base-cpu:2.4-py3.10",
+        "org.opencontainers.image.base.name": "ml-base-cpu:2.4-py3.10"
+      }
+    }`;
+
 // One template per file kind; a hole `${[cpu, gpu, ...][v]}` holds what differs between the variants.
 export const composeService = (name: string, hostPort: number, debugPort: number, v: number) => `${[`  ${name}-cpu:
 `, `  ${name}-gpu:
@@ -225,8 +246,8 @@ ${[`    read_only: true
 `, `    read_only: true
 `, `    read_only: false
 `][v]}    tmpfs:
-      - /tmp
-      - /cache
+      - /tmp:uid=10001,gid=10001
+      - /cache:uid=10001,gid=10001
     cap_drop:
       - ALL
     security_opt:

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   BAKE_BASE_TARGETS, BASE_CPU, BASE_CUDA, COMPOSE_BASE, COMPOSE_HEAD, DOCKERIGNORE, ENV, MARKER, WORKFLOW,
-  bakeTargets, composeService, dockerfile, k8sFile, kustomization,
+  bakeTargets, composeService, devBakeTarget, dockerfile, k8sFile, kustomization,
 } from './floor-templates';
 
 const list = (items: string[], indent: string) => items.map((x) => `${indent}"${x}"`).join(',\n');
@@ -39,13 +39,14 @@ export function floorFiles(n: number, fetcher: string): Array<[string, string]> 
   for (const profile of ['cpu', 'gpu']) files.push([`k8s/${profile}/kustomization.yaml`, `${kustomization(profile)}resources:\n${sorted.map((f) => `  - ${f}\n`).join('')}`]);
   const cpu = names.map((name) => `${name}-cpu`);
   const cuda = names.map((name) => `${name}-cuda`);
+  const dev = names.map((name) => `${name}-dev`);
   const bake = [
     '{\n  "group": {\n',
-    [group('default', ['ml-base-cpu', 'ml-base-cuda', ...names.flatMap((name) => [`${name}-cpu`, `${name}-cuda`])]),
+    [group('default', ['ml-base-cpu', 'ml-base-cuda', ...names.flatMap((name) => [`${name}-cpu`, `${name}-cuda`]), ...dev]),
       group('cpu', ['ml-base-cpu', ...cpu]), group('gpu', ['ml-base-cuda', ...cuda]),
-      group('on-ml-base-cpu', ['ml-base-cpu', ...cpu]), group('on-ml-base-cuda', ['ml-base-cuda', ...cuda])].join(',\n'),
+      group('on-ml-base-cpu', ['ml-base-cpu', ...cpu, ...dev]), group('on-ml-base-cuda', ['ml-base-cuda', ...cuda]), group('dev', dev)].join(',\n'),
     '\n  },\n  "target": {\n',
-    [BAKE_BASE_TARGETS, ...names.map(bakeTargets)].join(',\n'),
+    [BAKE_BASE_TARGETS, ...names.map(bakeTargets), ...names.map(devBakeTarget)].join(',\n'),
     '\n  }\n}\n',
   ];
   files.push(['docker/docker-bake.json', bake.join('')]);

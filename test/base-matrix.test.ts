@@ -36,8 +36,10 @@ describe('base images as a versioned matrix', () => {
 
   test('the bake groups match the declared matrix: one per flavor, one per base version with what stands on it', () => {
     const group = (g: string) => [...bake.group[g].targets].sort();
-    expect(Object.keys(bake.group).sort()).toEqual(['cpu', 'default', 'gpu', 'on-ml-base-cpu', 'on-ml-base-cpu-2-5', 'on-ml-base-cuda', 'on-ml-base-cuda-2-5']);
-    expect(group('on-ml-base-cpu')).toEqual(['ml-base-cpu', 'sk-regression-cpu']);
+    expect(Object.keys(bake.group).sort()).toEqual(['cpu', 'default', 'dev', 'gpu', 'on-ml-base-cpu', 'on-ml-base-cpu-2-5', 'on-ml-base-cuda', 'on-ml-base-cuda-2-5']);
+    // the dev profile builds the dev stage on the cpu base
+    expect(group('on-ml-base-cpu')).toEqual(['ml-base-cpu', 'sk-regression-cpu', 'sk-regression-dev']);
+    expect(group('dev')).toEqual(['sk-regression-dev', 'tile-classifier-dev']);
     expect(group('on-ml-base-cuda-2-5')).toEqual(['ml-base-cuda-2-5', 'tile-classifier-cuda']);
     expect(group('cpu')).toEqual(['ml-base-cpu', 'ml-base-cpu-2-5', 'sk-regression-cpu', 'tile-classifier-cpu']);
     expect(group('default')).toEqual(Object.keys(bake.target).sort());
@@ -136,7 +138,7 @@ describe('rolling out a base upgrade, one service at a time', () => {
     ]);
     const targets = (f: Map<string, string>) => JSON.parse(f.get('docker/docker-bake.json')!).target;
     const bakeChanged = Object.keys(targets(moved)).filter((t) => JSON.stringify(targets(moved)[t]) !== JSON.stringify(targets(before)[t]));
-    expect(bakeChanged).toEqual(['b-cpu', 'b-cuda']);
+    expect(bakeChanged).toEqual(['b-cpu', 'b-cuda', 'b-dev']);
     const services = (f: Map<string, string>) => parseYaml(f.get('docker/docker-compose.ml.yml')!).services;
     const composeChanged = Object.keys(services(moved)).filter((s) => JSON.stringify(services(moved)[s]) !== JSON.stringify(services(before)[s]));
     expect(composeChanged).toEqual(['b-cpu', 'b-gpu', 'b-dev']);
@@ -147,6 +149,6 @@ describe('rolling out a base upgrade, one service at a time', () => {
     // 3. move a, then remove the old version: its images leave the build graph
     const done = stack({ a: '2.5', b: '2.5' }, false).synthFiles();
     expect([...done.keys()].filter((f) => f.includes('2-4'))).toEqual([]);
-    expect(Object.keys(targets(done)).sort()).toEqual(['a-cpu', 'a-cuda', 'b-cpu', 'b-cuda', 'ml-base-cpu', 'ml-base-cuda']);
+    expect(Object.keys(targets(done)).sort()).toEqual(['a-cpu', 'a-cuda', 'a-dev', 'b-cpu', 'b-cuda', 'b-dev', 'ml-base-cpu', 'ml-base-cuda']);
   });
 });

@@ -7,6 +7,7 @@ import {
   BaseImage, ImageFlavor, TORCH_RELEASES, DeclarationError, MlApp,
 } from '../lib';
 import { checkServiceDockerfile } from '../lib/resolve/dockerfile-contract';
+import { parseYaml } from './helpers/validate';
 import { mlService, newApp, tempRoot } from './helpers/fixture';
 
 const ROOT = path.join(__dirname, '..');
@@ -94,7 +95,7 @@ describe('docker-bake.json', () => {
 
   test('has the shape buildx reads: groups of targets, targets with context, dockerfile and tags', () => {
     expect(Object.keys(bake).sort()).toEqual(['group', 'target']);
-    expect(Object.keys(bake.group).sort()).toEqual(['cpu', 'default', 'gpu', 'on-ml-base-cpu', 'on-ml-base-cpu-2-5', 'on-ml-base-cuda', 'on-ml-base-cuda-2-5']);
+    expect(Object.keys(bake.group).sort()).toEqual(['cpu', 'default', 'dev', 'gpu', 'on-ml-base-cpu', 'on-ml-base-cpu-2-5', 'on-ml-base-cuda', 'on-ml-base-cuda-2-5']);
     for (const g of Object.values<any>(bake.group)) expect(Object.keys(g)).toEqual(['targets']);
     for (const [name, t] of Object.entries<any>(bake.target)) {
       expect(name).toMatch(/^[A-Za-z0-9_-]+$/);
@@ -105,6 +106,18 @@ describe('docker-bake.json', () => {
     expect(bake.group.default.targets.sort()).toEqual(Object.keys(bake.target).sort());
     expect(bake.group.cpu.targets).toEqual(['ml-base-cpu', 'ml-base-cpu-2-5', 'sk-regression-cpu', 'tile-classifier-cpu']);
     expect(bake.group.gpu.targets).toEqual(['ml-base-cuda', 'ml-base-cuda-2-5', 'sk-regression-cuda', 'tile-classifier-cuda']);
+  });
+
+  test('bake builds every image a Compose service builds, the dev profile\'s included, at the stage and base that service asks for', () => {
+    const byTag = new Map<string, any>(Object.values<any>(bake.target).flatMap((t) => t.tags.map((tag: string) => [tag, t] as const)));
+    const built = Object.entries<any>(parseYaml(files.get('docker/docker-compose.ml.yml')!).services).filter(([, s]) => s.build);
+    expect(built.some(([, s]) => s.build.target === 'dev')).toBe(true);
+    for (const [name, s] of built) {
+      const t = byTag.get(s.image);
+      expect({ name, image: s.image, built: t !== undefined }).toEqual({ name, image: s.image, built: true });
+      expect({ name, target: t.target, base: t.args.BASE_IMAGE }).toEqual({ name, target: s.build.target, base: s.build.args.BASE_IMAGE });
+    }
+    for (const t of bake.group.dev.targets) expect(bake.target[t].target).toBe('dev');
   });
 
   test('every context names an existing target or path, and service targets take the base by its exact BASE_IMAGE', () => {

@@ -40,8 +40,8 @@ describe('Service', () => {
     expect(compose.services.db.environment.POSTGRES_PASSWORD_FILE).toBe('/run/secrets/db-credentials/password');
   });
 
-  test('writable paths are tmpfs in Compose and emptyDirs in Kubernetes', () => {
-    expect(compose.services.db.tmpfs).toEqual(['/tmp', '/cache', '/var/run/postgresql']);
+  test('writable paths are tmpfs in Compose, owned by the user (a tmpfs over an image folder is root\'s), and emptyDirs in Kubernetes', () => {
+    expect(compose.services.db.tmpfs).toEqual(['/tmp:uid=999,gid=999', '/cache:uid=999,gid=999', '/var/run/postgresql:uid=999,gid=999']);
     expect(deployment.spec.template.spec.containers[0].volumeMounts.map((m: any) => m.mountPath)).toEqual(expect.arrayContaining(['/tmp', '/cache', '/var/run/postgresql']));
   });
 

@@ -22,7 +22,7 @@ describe('the geo stack (apps/stack.ts)', () => {
 
   test('base file holds what is the same in every profile; ML file every per-profile variant', () => {
     // backend depends on sk-regression, so it has a variant per profile too; prometheus is the observability profile
-    expect(Object.keys(parseYaml(files.get(BASE)!).services).sort()).toEqual(['minio', 'postgres', 'prometheus', 'tiling']);
+    expect(Object.keys(parseYaml(files.get(BASE)!).services).sort()).toEqual(['minio', 'minio-chown', 'postgres', 'postgres-chown', 'prometheus', 'tiling']);
     expect(Object.keys(parseYaml(files.get(ML)!).services).sort()).toEqual([
       'backend-cpu', 'backend-dev', 'backend-gpu', 'dcgm-exporter',
       ...['cpu', 'dev', 'fetch-cpu', 'fetch-dev', 'fetch-gpu', 'gpu', 'retrain-cpu', 'retrain-dev', 'retrain-gpu', 'train-cpu', 'train-dev', 'train-gpu'].map((v) => `sk-regression-${v}`),
@@ -112,7 +112,8 @@ describe('the geo stack (apps/stack.ts)', () => {
 
   test('docker compose up runs the base stack plus the CPU variant; --profile gpu swaps in the GPU variant', () => {
     const both = [BASE, ML];
-    const base = ['minio', 'postgres', 'tiling'];
+    // minio and postgres run as non-root users on named volumes: a one-shot gives each its volume first
+    const base = ['minio', 'minio-chown', 'postgres', 'postgres-chown', 'tiling'];
     for (const [flags, p] of [[[], 'cpu'], [['gpu'], 'gpu'], [['dev'], 'dev']] as const) {
       const gpu = p === 'gpu' ? ['dcgm-exporter'] : [];
       expect(composeUp(files, both, [...flags])).toEqual({ running: [...base, ...gpu, `backend-${p}`, `sk-regression-${p}`, `sk-regression-fetch-${p}`, `tile-classifier-${p}`].sort(), errors: [] });

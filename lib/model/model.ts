@@ -204,6 +204,11 @@ export interface ResolvedContainer {
   readonly dependsOn: ResolvedDependency[];
   readonly scheduling?: ResolvedScheduling;
   readonly modelFetch?: ResolvedModelFetch;
+  /**
+   * Compose only: the one-shot (service `key`) that gives these volumes to the workload's user before it starts, as
+   * fsGroup does in Kubernetes.
+   */
+  readonly volumeOwner?: { readonly key: string; readonly volumes: readonly ResolvedVolume[] };
   readonly drain?: ResolvedDrain;
   readonly autoscaling?: ResolvedAutoscaling;
   readonly metrics?: { readonly port: number; readonly portName: string; readonly path: string; readonly intervalSeconds: number };

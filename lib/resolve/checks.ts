@@ -49,6 +49,11 @@ export function checkDerivedNames(
       if (o !== undefined) report(scope, `Compose service key '${w.modelFetch.key}' (the model fetch of ${source}) is also derived by ${o}: rename one workload`);
       keys.set(w.modelFetch.key, `the model fetch of ${source}`);
     }
+    if (w.volumeOwner) {
+      const o = keys.get(w.volumeOwner.key);
+      if (o !== undefined && o !== `the volume owner of ${source}`) report(scope, `Compose service key '${w.volumeOwner.key}' (the volume owner of ${source}) is also derived by ${o}: rename one workload`);
+      keys.set(w.volumeOwner.key, `the volume owner of ${source}`);
+    }
     for (const b of w.watch ? [...w.binds, ...w.watch.sync] : w.binds) {
       const hides = (p: string) => p === b.target || p.startsWith(`${b.target}/`) || b.target.startsWith(`${p}/`);
       const volume = w.volumes.find((v) => hides(v.path));

@@ -18,6 +18,7 @@ import { dedupe } from './checks';
 import { managedEnv, resolveEnv } from './environment';
 import { DEFAULT_COPY, dockerfileOf, imageRef } from './images';
 import { modelFetch } from './model-delivery';
+import { volumeOwner } from './volume-owner';
 import { gpuIn, scheduling } from './scheduling';
 
 
@@ -63,6 +64,7 @@ export function resolveWorkload(
     scratch: parts.scratch,
     secrets: parts.secrets,
     modelFetch: fetch,
+    volumeOwner: volumeOwner(parts.volumes, !!build, p ? `${w.name}-chown-${p.name}` : `${w.name}-chown`),
     autoscaling: parts.autoscaling,
     metrics: parts.metrics,
     egress: parts.egress,

@@ -28,7 +28,7 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
   s.user = `${w.user}:${w.user}`;
   // Compose Watch copies changed sources into the container, so a watched dev variant keeps a writable root
   s.read_only = !w.watch;
-  s.tmpfs = strings(w.scratch);
+  s.tmpfs = tmpfsOwnedBy(w.scratch, w.user);
   s.cap_drop = CAP_DROP;
   s.security_opt = SECURITY_OPT;
   s.environment = environment(w.env);
@@ -49,13 +49,15 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
   if (mounts.length) s.volumes = mounts;
   if (w.shmMiB !== undefined) s.shm_size = mebibytes(w.shmMiB);
   if (w.health) s.healthcheck = healthcheck(w.health);
-  if (w.dependsOn.length || w.modelFetch) {
+  if (w.dependsOn.length || w.modelFetch || w.volumeOwner) {
     s.depends_on = Object.fromEntries([
       ...w.dependsOn.map((d): [string, { condition: 'service_completed_successfully' | 'service_healthy' | 'service_started' }] => [d.key, {
         condition: d.job ? 'service_completed_successfully' : d.healthy ? 'service_healthy' : 'service_started',
       }]),
       // the model is in the volume before the server starts
       ...(w.modelFetch ? [[w.modelFetch.key, { condition: 'service_completed_successfully' as const }] as const] : []),
+      // its volumes are its user's before it starts
+      ...(w.volumeOwner ? [[w.volumeOwner.key, { condition: 'service_completed_successfully' as const }] as const] : []),
     ]);
   }
   if (w.drain) s.stop_grace_period = `${w.drain.graceSeconds}s`;
@@ -90,6 +92,17 @@ export function composeService(w: ResolvedWorkload, rel: (p: string) => string):
 const CAP_DROP = ['ALL'];
 const SECURITY_OPT = ['no-new-privileges:true'];
 const strings = (xs: readonly string[]) => [...xs];
+
+/**
+ * Scratch mounts the container's user can write. A tmpfs at a path the image already has keeps that folder's mode but
+ * is owned by root (seen on Docker 26: /cache, which the ML base makes for uid 10001, came up `root 755`), so each
+ * mount says its owner, as `path:options` (Docker's --tmpfs form, which Compose passes on). Kubernetes gets the
+ * same from fsGroup on its emptyDirs. Found by the image tests.
+ * @internal
+ */
+export function tmpfsOwnedBy(paths: readonly string[], uid: number): string[] {
+  return paths.map((p) => `${p}:uid=${uid},gid=${uid}`);
+}
 const stringList = (xs: readonly string[]) => [...xs];
 const environment = (env: readonly ResolvedEnv[]) => Object.fromEntries(env.map((e) => [e.name, e.value]));
 const buildArgs = (args: Readonly<Record<string, string>>) => ({ ...args });
@@ -123,7 +136,7 @@ export function composeFetchService(w: ResolvedWorkload, rel: (p: string) => str
   s.command = [...f.command];
   s.user = `${w.user}:${w.user}`;
   s.read_only = true;
-  s.tmpfs = ['/tmp', '/cache'];
+  s.tmpfs = tmpfsOwnedBy(['/tmp', '/cache'], w.user);
   s.cap_drop = ['ALL'];
   s.security_opt = ['no-new-privileges:true'];
   s.environment = Object.fromEntries(f.env.map((e) => [e.name, e.value]));
@@ -132,6 +145,33 @@ export function composeFetchService(w: ResolvedWorkload, rel: (p: string) => str
   s.restart = 'no';
   if (f.endpoint) s.depends_on = { [f.endpoint.key]: { condition: f.endpoint.healthy ? 'service_healthy' : 'service_started' } };
   s.deploy = { resources: { limits: { cpus: '1', memory: '512m' }, reservations: { cpus: '0.1', memory: '128m' } } };
+  return s;
+}
+
+/**
+ * The one-shot service that gives a workload's named volumes to its user, Compose's stand-in for fsGroup: the
+ * workload's own image (so nothing else is pulled) runs `chown` as root with CHOWN as its only capability, no
+ * network, and a read-only root. The image must have `chown`; one without it runs as root or owns its paths itself.
+ * @internal
+ */
+export function composeVolumeOwnerService(w: ResolvedWorkload, rel: (p: string) => string): ComposeService {
+  const o = w.volumeOwner!;
+  const s: ComposeService = {};
+  const profiles = composeProfiles(w);
+  if (profiles) s.profiles = profiles;
+  s.image = w.image;
+  if (w.build) s.build = { context: rel(w.build.context), dockerfile: dockerfileIn(w.build.context, w.build.dockerfile), target: w.build.target, args: { ...w.build.args } };
+  // an entrypoint also clears the image's command (compose-spec: services.entrypoint)
+  s.entrypoint = ['chown', `${w.user}:${w.user}`, ...o.volumes.map((v) => v.path)];
+  s.user = '0:0';
+  s.read_only = true;
+  s.cap_drop = ['ALL'];
+  s.cap_add = ['CHOWN'];
+  s.security_opt = ['no-new-privileges:true'];
+  s.network_mode = 'none';
+  s.volumes = o.volumes.map((v) => ({ type: 'volume' as const, source: v.claim, target: v.path, read_only: false }));
+  s.restart = 'no';
+  s.deploy = { resources: { limits: { cpus: '0.5', memory: '64m' } } };
   return s;
 }
 

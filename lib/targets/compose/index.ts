@@ -8,7 +8,7 @@ import { packageFile } from '../../internal/package-file';
 import { ResolvedStack, ResolvedWorkload } from '../../model/model';
 import { toYamlEntry } from '../../internal/yaml-output';
 import { EmitFile, ReportProblem, Target } from '../target';
-import { SECRETS_SOURCE_DIR, composeFetchService, composeService } from './compose-service';
+import { SECRETS_SOURCE_DIR, composeFetchService, composeService, composeVolumeOwnerService } from './compose-service';
 import { escapeComposeStrings } from './escape';
 import { PROMETHEUS_CONFIG, observability, scrapeTargets } from './observability';
 
@@ -150,6 +150,7 @@ function* composeServices(workloads: ResolvedWorkload[], rel: (p: string) => str
       }
       yield [w.modelFetch.key, f];
     }
+    if (w.volumeOwner) yield [w.volumeOwner.key, escapeComposeStrings(composeVolumeOwnerService(w, rel))];
     for (const v of w.volumes) uses.volumes[v.claim] = {};
     for (const x of [...w.secrets, ...(w.modelFetch?.secrets ?? [])]) uses.secrets[x.composeName] = { file: escapeComposeStrings(rel(path.posix.join(SECRETS_SOURCE_DIR, x.secret, x.key))) };
   }

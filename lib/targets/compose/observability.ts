@@ -1,6 +1,10 @@
 import type { Service as ComposeService } from '../../../imports/compose-spec';
 import { ResolvedWorkload } from '../../model/model';
 import { toYaml } from '../../internal/yaml-output';
+import { tmpfsOwnedBy } from './compose-service';
+
+/** The prom/prometheus image's user, nobody. */
+const PROMETHEUS_UID = 65534;
 
 /** The Compose profile that runs Prometheus. */
 export const OBSERVABILITY_PROFILE = 'observability';
@@ -55,9 +59,9 @@ export function observability(profiles: string[], workloads: ResolvedWorkload[])
     profiles: [OBSERVABILITY_PROFILE],
     image: PROMETHEUS_IMAGE,
     command: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--storage.tsdb.retention.time=2d'],
-    user: '65534:65534',
+    user: `${PROMETHEUS_UID}:${PROMETHEUS_UID}`,
     read_only: true,
-    tmpfs: ['/prometheus'],
+    tmpfs: tmpfsOwnedBy(['/prometheus'], PROMETHEUS_UID),
     cap_drop: ['ALL'],
     security_opt: ['no-new-privileges:true'],
     volumes: [{ type: 'bind', source: './prometheus/prometheus.yml', target: '/etc/prometheus/prometheus.yml', read_only: true }],

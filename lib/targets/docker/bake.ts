@@ -38,14 +38,14 @@ export interface BakeGroup {
 
 /** @internal A bake file in its JSON form. */
 export interface BakeFile {
-  /** Groups of targets: `default`, `cpu`, `gpu`, and `on-<base>` per base version. */
+  /** Groups of targets: `default`, `cpu`, `gpu`, `dev`, and `on-<base>` per base version. */
   group: Record<string, BakeGroup>;
   /** The Dockerfile stage to build. */
   target: Record<string, BakeTarget>;
 }
 
 /**
- * One build graph: a target per base image and per service x flavor. Service targets take their base through
+ * One build graph: a target per base image, per service x flavor, and per dev image the dev profiles run. Service targets take their base through
  * `contexts`, keyed by the exact BASE_IMAGE value, so bake builds the base first and never pulls or pushes it.
  * Paths are relative to the app's root directory: run `docker buildx bake -f <outdir>/docker/docker-bake.json` there.
  * @internal
@@ -53,10 +53,11 @@ export interface BakeFile {
 export function renderBake(stack: ResolvedStack): BakeFile {
   const target: Record<string, BakeTarget> = {};
   const groups: Record<string, string[]> = { default: [], cpu: [], gpu: [] };
-  const add = (name: string, flavor: ImageFlavor, onBase: string, t: BakeTarget) => {
+  // a dev image (flavor undefined) is in `dev`, not in a flavor group: those hold what production runs
+  const add = (name: string, flavor: ImageFlavor | undefined, onBase: string, t: BakeTarget) => {
     target[name] = t;
     groups.default.push(name);
-    groups[GROUP[flavor]].push(name);
+    (groups[flavor === undefined ? 'dev' : GROUP[flavor]] ??= []).push(name);
     // a group per base version: what a change of that base rebuilds
     (groups[`on-${onBase}`] ??= []).push(name);
   };
@@ -78,6 +79,22 @@ export function renderBake(stack: ResolvedStack): BakeFile {
         labels: ociLabels(s.name, v.ref.slice(v.ref.lastIndexOf(':') + 1), `${s.name} on ${v.base.ref}`, v.base.ref),
       });
     }
+  }
+  // The dev profiles' images: the `dev` stage on the base their profile picks, so bake builds every image Compose runs.
+  for (const w of stack.variants) {
+    if (w.build?.target !== 'dev' || Object.values(target).some((t) => t.tags.includes(w.image))) continue;
+    const base = stack.baseImages.find((b) => b.ref === w.build!.args.BASE_IMAGE)!;
+    const s = stack.serviceImages.find((i) => i.context === w.build!.context && i.dockerfile === w.build!.dockerfile)!;
+    const name = target[`${s.name}-dev`] ? `${s.name}-${base.flavor}-dev` : `${s.name}-dev`;
+    add(name, undefined, base.key, {
+      context: s.context,
+      dockerfile: dockerfileIn(s.context, s.dockerfile),
+      target: 'dev',
+      args: { BASE_IMAGE: base.ref },
+      contexts: { [base.ref]: `target:${base.key}` },
+      tags: [w.image],
+      labels: ociLabels(s.name, w.image.slice(w.image.lastIndexOf(':') + 1), `${s.name} (dev stage) on ${base.ref}`, base.ref),
+    });
   }
   return { group: Object.fromEntries(Object.entries(groups).map(([g, targets]) => [g, { targets }])), target };
 }

@@ -26,6 +26,18 @@ def health() -> dict:
     return {"status": "ok"}
 
 
+# The probes every MlService is declared with (cdk8s-ml's default health check): the model is built at import, so the
+# service is ready as soon as it answers.
+@app.get("/livez")
+def livez() -> dict:
+    return {"status": "alive"}
+
+
+@app.get("/readyz")
+def readyz() -> dict:
+    return {"status": "ready"}
+
+
 @app.post("/classify")
 def classify(req: ClassifyRequest) -> dict:
     return {"labels": [str(x) for x in model.predict(np.array(req.mean_rgb, dtype=float))]}
