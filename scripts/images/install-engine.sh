@@ -11,7 +11,7 @@ dir="$root/.cache/engine"
 stamp="$dir/.installed"
 [ -f "$stamp" ] && exit 0
 
-packages=(containerd runc iptables debootstrap nodejs)
+packages=(containerd runc iptables debootstrap)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
