@@ -108,6 +108,27 @@ describe('docker-bake.json', () => {
     expect(bake.group.gpu.targets).toEqual(['ml-base-cuda', 'ml-base-cuda-2-5', 'sk-regression-cuda', 'tile-classifier-cuda']);
   });
 
+  test('backend and tiling stay free of ML: no bake target or Compose build of theirs, no ML base under them, no ML variables', () => {
+    // their images are the team's own registry images, not built here; what cdk8s-ml controls is that nothing of
+    // the ML bases reaches them (ADR-007: "backend and tiling stay small and free of ML frameworks")
+    const mlBases = new Set(Object.values<any>(bake.target).filter((t) => !t.contexts).flatMap((t) => t.tags));
+    const compose = { ...parseYaml(files.get('docker/docker-compose.base.yml')!).services, ...parseYaml(files.get('docker/docker-compose.ml.yml')!).services };
+    for (const [name, s] of Object.entries<any>(compose).filter(([n]) => /^(backend|tiling)(-|$)/.test(n))) {
+      expect({ name, build: s.build, mlBase: mlBases.has(s.image), torch: s.environment?.TORCH_HOME }).toEqual({ name, build: undefined, mlBase: false, torch: undefined });
+    }
+    expect(Object.keys(bake.target).filter((t) => /^(backend|tiling)/.test(t))).toEqual([]);
+  });
+
+  test("a build context's own .dockerignore is carried into the emitted one, before the paths that never go into an image", () => {
+    const own = fs.readFileSync(path.join(ROOT, 'services/sk-regression/.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    const emitted = files.get('docker/images/sk-regression/Dockerfile.dockerignore')!.split('\n');
+    // BuildKit reads the emitted file instead of the context's: without this its patterns would be lost
+    expect(emitted.slice(1, 1 + own.length)).toEqual(own);
+    // ours come last (the last matching pattern wins), so no `!` of the context's brings a secret back
+    expect(emitted.indexOf('.secrets')).toBeGreaterThan(own.length);
+    expect(files.get('docker/images/tile-classifier/Dockerfile.dockerignore')).not.toMatch(/own \.dockerignore/);
+  });
+
   test('bake builds every image a Compose service builds, the dev profile\'s included, at the stage and base that service asks for', () => {
     const byTag = new Map<string, any>(Object.values<any>(bake.target).flatMap((t) => t.tags.map((tag: string) => [tag, t] as const)));
     const built = Object.entries<any>(parseYaml(files.get('docker/docker-compose.ml.yml')!).services).filter(([, s]) => s.build);

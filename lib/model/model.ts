@@ -280,6 +280,11 @@ export interface ResolvedServiceImage {
   readonly pipPackages: Readonly<Record<string, string>>;
   readonly devPackages: Readonly<Record<string, string>>;
   readonly copy: CopySpec[];
+  /**
+   * The build context's own `.dockerignore` lines: BuildKit reads the emitted `<Dockerfile>.dockerignore` instead of
+   * it, so they are carried into that file.
+   */
+  readonly contextIgnore: string[];
   readonly command?: string[];
   readonly port?: number;
   readonly uid: number;

@@ -58,10 +58,18 @@ export function resolveServiceImage(app: AppSettings, w: Workload, bases: Map<Im
     name: w.name, path: pathOf(w), context: b.context, dockerfile: dockerfileOf(app, w), synthesized: !b.dockerfile,
     pipPackages: { ...(b.pipPackages ?? {}) }, devPackages: { ...(b.devPackages ?? { debugpy: '1.8.5', watchfiles: '0.24.0' }) },
     copy: (b.copy ?? DEFAULT_COPY).map((c) => ({ ...c })),
+    contextIgnore: contextIgnore(path.join(app.rootDir, b.context)),
     command: w.command ? [...w.command] : undefined, port: w.ports[0]?.port, uid: w.user,
     defaultBase: (bases.get(ImageFlavor.CPU) ?? bases.values().next().value!).ref,
     variants: [...bases].map(([f, base]) => ({ flavor: f, ref: imageRef(app, w, base, false), base })),
   };
+}
+
+/** The patterns of a build context's own `.dockerignore`, without comments and blank lines; none when it has none. */
+function contextIgnore(context: string): string[] {
+  const file = path.join(context, '.dockerignore');
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
 }
 
 /**

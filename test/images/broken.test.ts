@@ -39,6 +39,9 @@ def readyz():
 `,
   // a local file that the emitted Dockerfile.dockerignore keeps out of every build context
   '.env': 'TOKEN=kept-out\n',
+  // the context's own ignore file: its patterns apply, and its `!.env` does not bring the secret back
+  '.dockerignore': 'app/local-only.txt\n!.env\n',
+  'app/local-only.txt': 'a file of the developer\'s, not for the image\n',
   'app/__init__.py': '',
 };
 
@@ -82,6 +85,14 @@ test('a copy source that the emitted .dockerignore excludes fails its bake targe
   expect(r.status).not.toBe(0);
   expect(error).toMatch(/\.env.*not found/);
   expect(r.stderr).toMatch(/\[copy-ignored-cpu/);
+});
+
+test("the context's own .dockerignore applies to the built image", () => {
+  expect(bakeTarget('probe-ok-cpu').status).toBe(0);
+  const image = JSON.parse(fs.readFileSync(path.join(root, 'dist/docker/docker-bake.json'), 'utf8')).target['probe-ok-cpu'].tags[0];
+  const files = engine.must(['run', '--rm', '--entrypoint', 'find', image, '/app/app', '-type', 'f']);
+  expect(files).toMatch(/\/app\/app\/ok\.py/);
+  expect(files).not.toMatch(/local-only\.txt/);
 });
 
 describe('started by docker compose', () => {

@@ -29,7 +29,7 @@ export const dockerTarget: Target = {
     }
     for (const s of stack.serviceImages.filter((i) => i.synthesized)) {
       emit(inOut(s.dockerfile), renderServiceDockerfile(s));
-      emit(`${inOut(s.dockerfile)}.dockerignore`, renderDockerignore(stack.outdir));
+      emit(`${inOut(s.dockerfile)}.dockerignore`, renderDockerignore(stack.outdir, s.contextIgnore));
     }
     if (stack.baseImages.length || stack.serviceImages.length) {
       emit(BAKE_FILE, `${JSON.stringify(renderBake(stack), null, 2)}\n`);
