@@ -11,16 +11,8 @@ dir="$root/.cache/engine"
 stamp="$dir/.installed"
 [ -f "$stamp" ] && exit 0
 
-packages=(containerd runc iptables debootstrap)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing Debian packages: ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+source "$root/scripts/apt-missing.sh"
+apt_install_missing containerd runc iptables debootstrap
 
 # trixie's lists kept apart from the system's, so the machine's own apt sources stay bookworm
 apt_dir="$dir/apt"

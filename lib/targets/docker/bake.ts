@@ -45,8 +45,9 @@ export interface BakeFile {
 }
 
 /**
- * One build graph: a target per base image, per service x flavor, and per dev image the dev profiles run. Service targets take their base through
- * `contexts`, keyed by the exact BASE_IMAGE value, so bake builds the base first and never pulls or pushes it.
+ * One build graph: a target per base image, per service x flavor, and per dev image the dev profiles run. Service
+ * targets take their base through `contexts`, keyed by the exact BASE_IMAGE value, so bake builds the base first and
+ * never pulls or pushes it.
  * Paths are relative to the app's root directory: run `docker buildx bake -f <outdir>/docker/docker-bake.json` there.
  * @internal
  */
