@@ -188,6 +188,12 @@ function table(all: Figures[], stack: ReturnType<ReturnType<typeof buildStack>['
     fs.writeFileSync(path.join(ROOT, '.bench/images.json'), `${JSON.stringify(all, null, 2)}\n`);
     process.stdout.write(`${text}\n\nFigures: .bench/images.json\n`);
   } finally {
+    // the designs and rebuilds leave tens of GB of images and build cache: keep only what the image tests rebuild
+    // from (the stand-ins), so the engine's store does not fill the disk
+    const ours = engine.must(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}']).split('\n')
+      .filter((r) => r && !r.startsWith('cdk8s-ml-stand-in/') && !/^(python|pytorch\/pytorch|postgres|minio\/minio):/.test(r));
+    if (ours.length) engine.docker(['image', 'rm', '-f', ...ours]);
+    engine.docker(['builder', 'prune', '-af']);
     await engine.stop();
   }
 })().catch((e) => {
